@@ -1,0 +1,136 @@
+//! Turns the paths a user names into the inputs to load.
+//!
+//! A file named explicitly is always loaded (if it is not Terraform, that is its error). In a
+//! directory: every `*.tf.json` (so `cdktf.out/stacks/*/cdk.tf.json`, which is usually
+//! git-ignored, is found too) and every other `*.json` that looks like `terraform show -json`
+//! output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
+//! a link back to an ancestor is reported and not followed again.
+
+use crate::load::{LoadError, Problem};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `-`: standard input.
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in every report.
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::Stdin => Path::new("<stdin>"),
+            Input::File(path) => path,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// Paths that could not be read at all.
+    pub errors: Vec<LoadError>,
+    /// Things skipped on purpose that the user may want to know about.
+    pub notes: Vec<String>,
+}
+
+const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".terraform", "node_modules"];
+
+/// How far into a `*.json` file to look for the keys of `terraform show -json` output.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+pub fn discover(paths: &[PathBuf]) -> Discovered {
+    let mut found = Discovered::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            found.push(Input::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Err(error) => found
+                .errors
+                .push(LoadError::new(path, Problem::Read(error))),
+            Ok(metadata) if metadata.is_dir() => walk(path, &mut found),
+            Ok(_) => found.push(Input::File(path.clone())),
+        }
+    }
+    found
+}
+
+impl Discovered {
+    fn push(&mut self, input: Input) {
+        if !self.inputs.contains(&input) {
+            self.inputs.push(input);
+        }
+    }
+}
+
+fn walk(root: &Path, found: &mut Discovered) {
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_dir()
+                || !SKIPPED_DIRECTORIES.contains(&entry.file_name().to_string_lossy().as_ref())
+        });
+    for entry in entries {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && is_candidate(entry.path()) => {
+                found.push(Input::File(entry.into_path()))
+            }
+            Ok(_) => {}
+            Err(error) if error.loop_ancestor().is_some() => found.notes.push(format!(
+                "{}: symbolic link loop, not followed",
+                error.path().unwrap_or(root).display()
+            )),
+            Err(error) => {
+                let path = error.path().unwrap_or(root).to_owned();
+                let io = error
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("cannot walk the directory"));
+                found.errors.push(LoadError::new(&path, Problem::Read(io)));
+            }
+        }
+    }
+}
+
+fn is_candidate(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    if name.ends_with(".tf.json") {
+        return true;
+    }
+    name.ends_with(".json") && looks_like_terraform_output(path)
+}
+
+/// Terraform writes `format_version` first; plans without it still open with their changes.
+/// A file that cannot be read is a candidate, so that loading reports why.
+fn looks_like_terraform_output(path: &Path) -> bool {
+    let mut head = Vec::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(SNIFF_BYTES).read_to_end(&mut head));
+    if read.is_err() {
+        return true;
+    }
+    let text = match head.as_slice() {
+        [0xff, 0xfe, rest @ ..] => utf16_lossy(rest, u16::from_le_bytes),
+        [0xfe, 0xff, rest @ ..] => utf16_lossy(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(&head).into_owned(),
+    };
+    [
+        "\"format_version\"",
+        "\"planned_values\"",
+        "\"resource_changes\"",
+    ]
+    .iter()
+    .any(|key| text.contains(key))
+}
+
+fn utf16_lossy(bytes: &[u8], from: fn([u8; 2]) -> u16) -> String {
+    let units = bytes.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}

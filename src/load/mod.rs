@@ -1,0 +1,365 @@
+//! Reads one input's bytes into a normalized [`Document`].
+//!
+//! Decoding and JSON errors are reported with the file and, where the JSON breaks, the line and
+//! column. Each form has its own module; they all produce the same [`Resource`] model.
+
+mod plan;
+mod tfjson;
+mod tree;
+
+use crate::discover::Input;
+use crate::model::{Document, Kind};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why one input could not be loaded. Other inputs are unaffected.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {problem}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct LoadError {
+    pub path: PathBuf,
+    /// 1-based line and column where the text breaks, when that is known.
+    pub position: Option<(usize, usize)>,
+    pub problem: Problem,
+}
+
+impl LoadError {
+    pub fn new(path: &Path, problem: Problem) -> Self {
+        LoadError {
+            path: path.to_owned(),
+            position: None,
+            problem,
+        }
+    }
+
+    fn at(path: &Path, line: usize, column: usize, problem: Problem) -> Self {
+        LoadError {
+            path: path.to_owned(),
+            position: Some((line, column)),
+            problem,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn help(&self) -> Option<&'static str> {
+        match &self.problem {
+            Problem::Empty => Some(
+                "write the plan with `terraform show -json tfplan > plan.json`, or run `cdktf synth`",
+            ),
+            Problem::Truncated(_) => {
+                Some("the file ends early: was it cut off while being written or copied?")
+            }
+            Problem::WrapperOutput => Some(
+                "hashicorp/setup-terraform's wrapper adds its own lines to the output; set \
+                 `terraform_wrapper: false`, or write the plan with `terraform show -json tfplan > plan.json`",
+            ),
+            Problem::NativeSyntax => Some(
+                "payplat reads JSON only: rename native-syntax files to `.tf`, or check the plan instead \
+                 (`terraform show -json tfplan > plan.json`)",
+            ),
+            Problem::TooDeep(_) => {
+                Some("Terraform documents nest far less deeply; this is not one")
+            }
+            Problem::NotTerraform(_) | Problem::NotObject(_) => Some(
+                "payplat reads `terraform show -json` plans and states, `*.tf.json` and CDKTF `cdk.tf.json`",
+            ),
+            Problem::Malformed { .. } => {
+                Some("was the file edited by hand or written by an unfamiliar tool?")
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error("not a regular file")]
+    NotAFile,
+    #[error("the file is empty")]
+    Empty,
+    #[error("not valid UTF-8: byte 0x{byte:02x} cannot start or continue a character")]
+    InvalidUtf8 { byte: u8 },
+    #[error("not valid UTF-16: {0}")]
+    InvalidUtf16(&'static str),
+    #[error("the JSON is truncated: {0}")]
+    Truncated(String),
+    #[error("not JSON: the text starts with `[command]`, the output of setup-terraform's wrapper")]
+    WrapperOutput,
+    #[error("not JSON: this is Terraform's native (HCL) syntax")]
+    NativeSyntax,
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    #[error("the JSON nests too deeply: {0}")]
+    TooDeep(String),
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("the top level is {0}, not an object")]
+    NotObject(&'static str),
+    #[error(
+        "not a Terraform document: it is not a plan or state, and none of its top-level keys ({0}) is a Terraform block"
+    )]
+    NotTerraform(String),
+    #[error("{pointer}: {message}")]
+    Malformed { pointer: String, message: String },
+}
+
+impl Problem {
+    fn malformed(pointer: &str, message: impl Into<String>) -> Self {
+        Problem::Malformed {
+            pointer: if pointer.is_empty() {
+                "/".to_owned()
+            } else {
+                pointer.to_owned()
+            },
+            message: message.into(),
+        }
+    }
+}
+
+/// Top-level blocks of Terraform's JSON configuration syntax.
+const CONFIG_BLOCKS: &[&str] = &[
+    "//",
+    "action",
+    "check",
+    "data",
+    "ephemeral",
+    "import",
+    "locals",
+    "module",
+    "moved",
+    "output",
+    "provider",
+    "removed",
+    "resource",
+    "terraform",
+    "variable",
+];
+
+/// Loads one document from its raw bytes. `path` names it in errors and reports.
+pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Document, LoadError> {
+    let text = decode(bytes).map_err(|(offset, problem)| match offset {
+        Some(offset) => {
+            let (line, column) = line_column(bytes, offset);
+            LoadError::at(path, line, column, problem)
+        }
+        None => LoadError::new(path, problem),
+    })?;
+    if text.trim().is_empty() {
+        return Err(LoadError::new(path, Problem::Empty));
+    }
+    let mut root: Value =
+        serde_json::from_str(&text).map_err(|error| json_error(path, &text, &error))?;
+    let Value::Object(top) = &mut root else {
+        return Err(LoadError::new(path, Problem::NotObject(json_type(&root))));
+    };
+    let kind = classify(top);
+    if matches!(kind, Kind::Tfjson)
+        && !top.is_empty()
+        && !top.keys().any(|k| CONFIG_BLOCKS.contains(&k.as_str()))
+    {
+        let keys: Vec<&str> = top.keys().take(5).map(String::as_str).collect();
+        return Err(LoadError::new(path, Problem::NotTerraform(keys.join(", "))));
+    }
+    let version = |key: &str| top.get(key).and_then(Value::as_str).map(str::to_owned);
+    let (format_version, tool_version) = match kind {
+        Kind::Plan | Kind::State => (version("format_version"), version("terraform_version")),
+        Kind::Cdktf => (
+            None,
+            top.get("//")
+                .and_then(|m| m.pointer("/metadata/version"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        ),
+        Kind::Tfjson => (None, None),
+    };
+    let loaded = match kind {
+        Kind::Plan => plan::load_plan(top),
+        Kind::State => plan::load_state(top),
+        Kind::Tfjson | Kind::Cdktf => tfjson::load(top),
+    }
+    .map_err(|problem| LoadError::new(path, problem))?;
+    let mut resources = loaded.resources;
+    mark_secret_content(&mut resources);
+    Ok(Document {
+        path: path.to_owned(),
+        kind,
+        format_version,
+        tool_version,
+        module_count: loaded.module_count,
+        resources,
+        text: Arc::from(text),
+    })
+}
+
+/// Reads and loads one file.
+pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    let metadata = std::fs::metadata(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
+    if !metadata.is_file() {
+        return Err(LoadError::new(path, Problem::NotAFile));
+    }
+    let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
+    load_bytes(path, &bytes)
+}
+
+/// Attributes that hold a secret's content whether or not the input marks them sensitive
+/// (configuration files carry no marks at all).
+const SECRET_ATTRIBUTES: &[(&str, &str)] = &[
+    ("aws_secretsmanager_secret_version", "/secret_string"),
+    ("aws_secretsmanager_secret_version", "/secret_binary"),
+    ("aws_db_instance", "/password"),
+    ("aws_rds_cluster", "/master_password"),
+    ("aws_iam_access_key", "/secret"),
+    ("aws_ssm_parameter", "/value"),
+];
+
+fn mark_secret_content(resources: &mut [crate::model::Resource]) {
+    for resource in resources {
+        for (resource_type, attribute) in SECRET_ATTRIBUTES {
+            if resource.resource_type == *resource_type && !resource.is_sensitive(attribute) {
+                resource.sensitive.push((*attribute).to_owned());
+            }
+        }
+    }
+}
+
+/// Loads one discovered input.
+pub fn load_input(input: &Input) -> Result<Document, LoadError> {
+    match input {
+        Input::File(path) => load_file(path),
+        Input::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| LoadError::new(input.path(), Problem::Read(e)))?;
+            load_bytes(input.path(), &bytes)
+        }
+    }
+}
+
+/// Loads every input in parallel; results keep the order of `inputs`.
+pub fn load_all(inputs: &[Input]) -> Vec<Result<Document, LoadError>> {
+    inputs.par_iter().map(load_input).collect()
+}
+
+/// What each loader returns.
+struct Loaded {
+    resources: Vec<crate::model::Resource>,
+    module_count: usize,
+}
+
+/// The same definitions as the corpus MANIFEST (`shared/corpus/verify.py`).
+fn classify(top: &Map<String, Value>) -> Kind {
+    let has = |key: &str| top.contains_key(key);
+    if has("planned_values") || has("resource_changes") {
+        return Kind::Plan;
+    }
+    if has("format_version")
+        && (has("prior_state") || has("output_changes") || has("resource_drift"))
+    {
+        return Kind::Plan;
+    }
+    if has("format_version")
+        && (has("values")
+            || top
+                .keys()
+                .all(|k| k == "format_version" || k == "terraform_version"))
+    {
+        return Kind::State;
+    }
+    match top.get("//") {
+        Some(Value::Object(meta)) if meta.contains_key("metadata") => Kind::Cdktf,
+        _ => Kind::Tfjson,
+    }
+}
+
+/// Honours a UTF-8 or UTF-16 byte-order mark; anything else must be UTF-8.
+/// On failure, returns the byte offset of the bad input where there is one.
+fn decode(bytes: &[u8]) -> Result<String, (Option<usize>, Problem)> {
+    if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
+        return decode_utf8(rest).map_err(|(at, p)| (at.map(|at| at + 3), p));
+    }
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+        if !rest.len().is_multiple_of(2) {
+            return Err((None, Problem::InvalidUtf16("odd number of bytes")));
+        }
+        let units = rest.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| (None, Problem::InvalidUtf16("unpaired surrogate")))
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
+        return utf16(rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
+        return utf16(rest, u16::from_be_bytes);
+    }
+    decode_utf8(bytes)
+}
+
+fn decode_utf8(bytes: &[u8]) -> Result<String, (Option<usize>, Problem)> {
+    String::from_utf8(bytes.to_vec()).map_err(|error| {
+        let at = error.utf8_error().valid_up_to();
+        (Some(at), Problem::InvalidUtf8 { byte: bytes[at] })
+    })
+}
+
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+    (line, offset - line_start + 1)
+}
+
+fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {
+    use serde_json::error::Category;
+    let message = error.to_string();
+    // serde_json appends " at line L column C"; the position is reported separately.
+    let message = match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    };
+    let start = text.trim_start();
+    let problem = if start.starts_with("[command]") {
+        Problem::WrapperOutput
+    } else if looks_like_native_syntax(start) {
+        Problem::NativeSyntax
+    } else if !start.starts_with(['{', '[']) && error.classify() == Category::Syntax {
+        Problem::NotJson(message)
+    } else if error.classify() == Category::Eof {
+        Problem::Truncated(message)
+    } else if message.contains("recursion limit") {
+        Problem::TooDeep("more than 128 levels".to_owned())
+    } else {
+        Problem::Json(message)
+    };
+    match problem {
+        // The whole file is the wrong kind of text; a position would point at nothing useful.
+        Problem::WrapperOutput | Problem::NativeSyntax => LoadError::new(path, problem),
+        _ => LoadError::at(path, error.line(), error.column(), problem),
+    }
+}
+
+/// `terraform {`, `resource "aws_x" "y" {`, `variable "v" {`: a block header.
+fn looks_like_native_syntax(text: &str) -> bool {
+    let first_line = text.lines().next().unwrap_or_default().trim_end();
+    let mut words = first_line.split_whitespace();
+    let block_type = words.next().unwrap_or_default();
+    first_line.ends_with('{')
+        && CONFIG_BLOCKS.contains(&block_type)
+        && words.all(|w| w == "{" || (w.starts_with('"') && w.ends_with('"')))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,480 @@
+//! `terraform show -json` output: plans and states, every `format_version`.
+//!
+//! A plan's resources are the entries of its `planned_values` module tree (data sources
+//! included), joined by address with `resource_changes` for the action, the unknown and the
+//! sensitive attributes, and with `configuration` for references. Changes that have no entry in
+//! `planned_values` (deletes, objects Terraform forgets) are added from `resource_changes`, with
+//! the values they had before.
+
+use super::tree::{compose_address, strip_instance_keys, true_leaves};
+use super::{Loaded, Problem};
+use crate::model::{Action, Index, Mode, Reference, Resource};
+use crate::pointer;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+pub(super) fn load_plan(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+    let mut changes = Changes::take(top)?;
+    let references = ConfigReferences::from_configuration(top.get("configuration"));
+    let mut resources = Vec::new();
+    let mut module_count = 0;
+    if let Some(mut planned) = top.remove("planned_values") {
+        walk_tree(
+            &mut planned,
+            "/planned_values",
+            &mut module_count,
+            &mut |entry| {
+                let change = changes.claim(&entry.address);
+                resources.push(entry.into_resource(change, &references));
+                Ok(())
+            },
+        )?;
+    }
+    for (position, change) in changes.unclaimed() {
+        resources.push(change_resource(position, change, &references)?);
+    }
+    Ok(Loaded {
+        resources,
+        module_count,
+    })
+}
+
+pub(super) fn load_state(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+    let mut resources = Vec::new();
+    let mut module_count = 0;
+    if let Some(mut values) = top.remove("values") {
+        walk_tree(&mut values, "/values", &mut module_count, &mut |entry| {
+            resources.push(entry.into_resource(None, &ConfigReferences::default()));
+            Ok(())
+        })?;
+    }
+    Ok(Loaded {
+        resources,
+        module_count,
+    })
+}
+
+/// One resource object of a `planned_values` or `values` module tree.
+struct TreeEntry {
+    address: String,
+    identity: Identity,
+    module: Option<String>,
+    object: Map<String, Value>,
+    pointer: String,
+}
+
+/// Fields every resource object carries, in trees and in `resource_changes` alike.
+struct Identity {
+    mode: Mode,
+    resource_type: String,
+    name: String,
+    index: Option<Index>,
+}
+
+impl Identity {
+    fn read(object: &Map<String, Value>, pointer: &str) -> Result<Identity, Problem> {
+        let text = |key: &str| match object.get(key) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(Problem::malformed(
+                pointer,
+                format!("a resource needs a string `{key}`"),
+            )),
+        };
+        let mode = match object.get("mode").and_then(Value::as_str) {
+            None | Some("managed") => Mode::Managed,
+            Some("data") => Mode::Data,
+            Some(other) => {
+                return Err(Problem::malformed(
+                    pointer,
+                    format!("unknown resource mode `{other}`"),
+                ));
+            }
+        };
+        Ok(Identity {
+            mode,
+            resource_type: text("type")?,
+            name: text("name")?,
+            index: object.get("index").and_then(Index::from_json),
+        })
+    }
+
+    /// The address within its module, without instance key: the key of its configuration.
+    fn config_address(&self) -> String {
+        compose_address(None, self.mode, &self.resource_type, &self.name, None)
+    }
+}
+
+impl TreeEntry {
+    fn into_resource(
+        mut self,
+        change: Option<Map<String, Value>>,
+        references: &ConfigReferences,
+    ) -> Resource {
+        let values = match self.object.remove("values") {
+            Some(Value::Null) | None => Value::Object(Map::new()),
+            Some(values) => values,
+        };
+        let mut sensitive = Vec::new();
+        if let Some(mask) = self.object.get("sensitive_values") {
+            true_leaves(mask, "", &mut sensitive);
+        }
+        let mut unknown = Vec::new();
+        let mut action = Action::NoOp;
+        if let Some(change) = &change {
+            if let Some(mask) = change.get("after_sensitive") {
+                true_leaves(mask, "", &mut sensitive);
+            }
+            if let Some(mask) = change.get("after_unknown") {
+                true_leaves(mask, "", &mut unknown);
+            }
+            action = actions_of(change).unwrap_or(Action::NoOp);
+        }
+        sensitive.sort();
+        sensitive.dedup();
+        Resource {
+            references: references.of(self.module.as_deref(), &self.identity),
+            address: self.address,
+            mode: self.identity.mode,
+            resource_type: self.identity.resource_type,
+            name: self.identity.name,
+            index: self.identity.index,
+            module: self.module,
+            action,
+            values,
+            unknown,
+            sensitive,
+            construct_path: None,
+            values_pointer: pointer::join(&self.pointer, "values"),
+            pointer: self.pointer,
+        }
+    }
+}
+
+fn actions_of(change: &Map<String, Value>) -> Option<Action> {
+    Action::from_plan_actions(change.get("actions")?.as_array()?)
+}
+
+/// Visits every resource of a module tree (`{"root_module": {"resources": [...], "child_modules": [...]}}`),
+/// taking each resource object out of the tree, and counts the child modules.
+fn walk_tree(
+    tree: &mut Value,
+    pointer: &str,
+    module_count: &mut usize,
+    visit: &mut dyn FnMut(TreeEntry) -> Result<(), Problem>,
+) -> Result<(), Problem> {
+    match tree.get_mut("root_module") {
+        Some(root) => walk_module(
+            root,
+            &pointer::join(pointer, "root_module"),
+            None,
+            module_count,
+            visit,
+        ),
+        None => Ok(()),
+    }
+}
+
+fn walk_module(
+    module: &mut Value,
+    pointer: &str,
+    module_address: Option<&str>,
+    module_count: &mut usize,
+    visit: &mut dyn FnMut(TreeEntry) -> Result<(), Problem>,
+) -> Result<(), Problem> {
+    let Value::Object(module) = module else {
+        return Err(Problem::malformed(pointer, "a module must be an object"));
+    };
+    for (i, resource) in array_member(module, "resources", pointer)?
+        .into_iter()
+        .enumerate()
+    {
+        let resource_pointer = pointer::join_index(&pointer::join(pointer, "resources"), i);
+        let Value::Object(object) = resource else {
+            return Err(Problem::malformed(
+                &resource_pointer,
+                "a resource must be an object",
+            ));
+        };
+        let identity = Identity::read(&object, &resource_pointer)?;
+        let address = match object.get("address").and_then(Value::as_str) {
+            Some(address) => address.to_owned(),
+            None => compose_address(
+                module_address,
+                identity.mode,
+                &identity.resource_type,
+                &identity.name,
+                identity.index.as_ref(),
+            ),
+        };
+        visit(TreeEntry {
+            address,
+            identity,
+            module: module_address.map(str::to_owned),
+            object,
+            pointer: resource_pointer,
+        })?;
+    }
+    for (i, mut child) in array_member(module, "child_modules", pointer)?
+        .into_iter()
+        .enumerate()
+    {
+        *module_count += 1;
+        let child_pointer = pointer::join_index(&pointer::join(pointer, "child_modules"), i);
+        let child_address = child
+            .get("address")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        walk_module(
+            &mut child,
+            &child_pointer,
+            child_address.as_deref(),
+            module_count,
+            visit,
+        )?;
+    }
+    Ok(())
+}
+
+/// Takes an optional array member out of an object; absent and `null` are empty.
+fn array_member(
+    object: &mut Map<String, Value>,
+    key: &str,
+    pointer: &str,
+) -> Result<Vec<Value>, Problem> {
+    match object.remove(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(Problem::malformed(
+            &pointer::join(pointer, key),
+            "must be an array",
+        )),
+    }
+}
+
+/// `resource_changes`, by address, taken out of the document.
+struct Changes {
+    entries: Vec<Option<Map<String, Value>>>,
+    by_address: HashMap<String, usize>,
+}
+
+impl Changes {
+    fn take(top: &mut Map<String, Value>) -> Result<Changes, Problem> {
+        let mut entries = Vec::new();
+        let mut by_address = HashMap::new();
+        for (i, entry) in array_member(top, "resource_changes", "")?
+            .into_iter()
+            .enumerate()
+        {
+            let Value::Object(entry) = entry else {
+                return Err(Problem::malformed(
+                    &format!("/resource_changes/{i}"),
+                    "a resource change must be an object",
+                ));
+            };
+            // A deposed object shares its address with the current one; it is never in planned_values.
+            if let (false, Some(address)) = (
+                entry.contains_key("deposed"),
+                entry.get("address").and_then(Value::as_str),
+            ) {
+                by_address.insert(address.to_owned(), i);
+            }
+            entries.push(Some(entry));
+        }
+        Ok(Changes {
+            entries,
+            by_address,
+        })
+    }
+
+    /// The `change` object of the entry for `address`, which is then no longer unclaimed.
+    fn claim(&mut self, address: &str) -> Option<Map<String, Value>> {
+        let mut entry = self
+            .entries
+            .get_mut(*self.by_address.get(address)?)?
+            .take()?;
+        match entry.remove("change") {
+            Some(Value::Object(change)) => Some(change),
+            _ => None,
+        }
+    }
+
+    fn unclaimed(self) -> impl Iterator<Item = (usize, Map<String, Value>)> {
+        self.entries
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, e?)))
+    }
+}
+
+/// A resource known only from `resource_changes`.
+fn change_resource(
+    position: usize,
+    mut entry: Map<String, Value>,
+    references: &ConfigReferences,
+) -> Result<Resource, Problem> {
+    let entry_pointer = format!("/resource_changes/{position}");
+    let identity = Identity::read(&entry, &entry_pointer)?;
+    let module = entry
+        .get("module_address")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let address = match entry.get("address").and_then(Value::as_str) {
+        Some(address) => address.to_owned(),
+        None => compose_address(
+            module.as_deref(),
+            identity.mode,
+            &identity.resource_type,
+            &identity.name,
+            identity.index.as_ref(),
+        ),
+    };
+    let mut change = match entry.remove("change") {
+        Some(Value::Object(change)) => change,
+        _ => {
+            return Err(Problem::malformed(
+                &entry_pointer,
+                "a resource change needs a `change` object",
+            ));
+        }
+    };
+    let action = actions_of(&change).ok_or_else(|| {
+        Problem::malformed(
+            &format!("{entry_pointer}/change/actions"),
+            "unknown or missing actions",
+        )
+    })?;
+    // What exists after apply is what rules see; for a delete, show what is being removed.
+    let (side, mask) = if action.is_live() {
+        ("after", "after_sensitive")
+    } else {
+        ("before", "before_sensitive")
+    };
+    let mut sensitive = Vec::new();
+    if let Some(mask) = change.get(mask) {
+        true_leaves(mask, "", &mut sensitive);
+    }
+    let mut unknown = Vec::new();
+    if let (true, Some(mask)) = (action.is_live(), change.get("after_unknown")) {
+        true_leaves(mask, "", &mut unknown);
+    }
+    let values = match change.remove(side) {
+        Some(Value::Null) | None => Value::Object(Map::new()),
+        Some(values) => values,
+    };
+    Ok(Resource {
+        references: references.of(module.as_deref(), &identity),
+        address,
+        mode: identity.mode,
+        resource_type: identity.resource_type,
+        name: identity.name,
+        index: identity.index,
+        module,
+        action,
+        values,
+        unknown,
+        sensitive,
+        construct_path: None,
+        values_pointer: format!("{entry_pointer}/change/{side}"),
+        pointer: entry_pointer,
+    })
+}
+
+/// References of each configured resource, keyed by module path (without instance keys) and
+/// address within the module.
+#[derive(Default)]
+struct ConfigReferences {
+    by_resource: HashMap<(String, String), Vec<Reference>>,
+}
+
+impl ConfigReferences {
+    fn from_configuration(configuration: Option<&Value>) -> Self {
+        let mut references = ConfigReferences::default();
+        if let Some(root) = configuration.and_then(|c| c.get("root_module")) {
+            references.add_module(root, "");
+        }
+        references
+    }
+
+    fn add_module(&mut self, module: &Value, path: &str) {
+        for resource in module
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(address), Some(expressions)) = (
+                resource.get("address").and_then(Value::as_str),
+                resource.get("expressions"),
+            ) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            expression_references(expressions, String::new(), &mut found);
+            if !found.is_empty() {
+                self.by_resource
+                    .insert((path.to_owned(), address.to_owned()), found);
+            }
+        }
+        for (name, call) in module
+            .get("module_calls")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(child) = call.get("module") {
+                let child_path = if path.is_empty() {
+                    format!("module.{name}")
+                } else {
+                    format!("{path}.module.{name}")
+                };
+                self.add_module(child, &child_path);
+            }
+        }
+    }
+
+    fn of(&self, module: Option<&str>, identity: &Identity) -> Vec<Reference> {
+        if self.by_resource.is_empty() {
+            return Vec::new();
+        }
+        let path = module.map(strip_instance_keys).unwrap_or_default();
+        self.by_resource
+            .get(&(path, identity.config_address()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// An expression is `{"references": [...]}` or `{"constant_value": ...}`; nested blocks are
+/// objects or arrays of expressions, mirroring the layout of the values.
+fn expression_references(expression: &Value, attribute: String, out: &mut Vec<Reference>) {
+    match expression {
+        Value::Object(members)
+            if members.contains_key("references") || members.contains_key("constant_value") =>
+        {
+            for target in members
+                .get("references")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(target) = target.as_str() {
+                    out.push(Reference {
+                        attribute: attribute.clone(),
+                        target: target.to_owned(),
+                    });
+                }
+            }
+        }
+        Value::Object(members) => {
+            for (key, value) in members {
+                expression_references(value, pointer::join(&attribute, key), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, value) in items.iter().enumerate() {
+                expression_references(value, pointer::join_index(&attribute, i), out);
+            }
+        }
+        _ => {}
+    }
+}

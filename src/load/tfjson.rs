@@ -1,0 +1,140 @@
+//! Terraform JSON configuration (`*.tf.json`) and CDKTF synth output (`cdk.tf.json`).
+//!
+//! `resource.<type>.<name>` and `data.<type>.<name>`; Terraform allows each level to be an
+//! object or an array of objects. CDKTF adds a `"//"` member per resource whose
+//! `metadata.path` is the construct path; it becomes the resource's origin, not a value.
+//! References are the `${…}` expressions inside string values.
+
+use super::tree::compose_address;
+use super::{Loaded, Problem};
+use crate::expr;
+use crate::model::{Action, Mode, Reference, Resource};
+use crate::pointer;
+use serde_json::{Map, Value};
+
+pub(super) fn load(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+    let mut resources = Vec::new();
+    for (block, mode) in [("resource", Mode::Managed), ("data", Mode::Data)] {
+        if let Some(value) = top.get_mut(block) {
+            for (types, types_pointer) in block_items(value, &pointer::join("", block))? {
+                for (resource_type, named) in types.iter_mut().filter(|(k, _)| *k != "//") {
+                    let named_pointer = pointer::join(&types_pointer, resource_type);
+                    for (names, names_pointer) in block_items(named, &named_pointer)? {
+                        for (name, body) in names.iter_mut().filter(|(k, _)| *k != "//") {
+                            let body = std::mem::take(body);
+                            let resource_pointer = pointer::join(&names_pointer, name);
+                            resources.push(resource(
+                                mode,
+                                resource_type,
+                                name,
+                                body,
+                                resource_pointer,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let module_count = match top.get_mut("module") {
+        Some(modules) => block_items(modules, "/module")?
+            .iter()
+            .map(|(calls, _)| calls.keys().filter(|k| *k != "//").count())
+            .sum(),
+        None => 0,
+    };
+    Ok(Loaded {
+        resources,
+        module_count,
+    })
+}
+
+fn resource(
+    mode: Mode,
+    resource_type: &str,
+    name: &str,
+    mut values: Value,
+    pointer: String,
+) -> Resource {
+    let construct_path = match &mut values {
+        Value::Object(body) => body.remove("//").and_then(|meta| {
+            meta.pointer("/metadata/path")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }),
+        _ => None,
+    };
+    let mut references = Vec::new();
+    collect_references(&values, String::new(), &mut references);
+    Resource {
+        address: compose_address(None, mode, resource_type, name, None),
+        mode,
+        resource_type: resource_type.to_owned(),
+        name: name.to_owned(),
+        index: None,
+        module: None,
+        action: Action::Config,
+        values,
+        unknown: Vec::new(),
+        sensitive: Vec::new(),
+        references,
+        construct_path,
+        values_pointer: pointer.clone(),
+        pointer,
+    }
+}
+
+/// One object of a block, with its pointer.
+type BlockItem<'v> = (&'v mut Map<String, Value>, String);
+
+/// A block is an object, or an array of objects; anything else is not Terraform.
+fn block_items<'v>(value: &'v mut Value, at: &str) -> Result<Vec<BlockItem<'v>>, Problem> {
+    match value {
+        Value::Object(members) => Ok(vec![(members, at.to_owned())]),
+        Value::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .map(|(i, item)| {
+                let item_pointer = pointer::join_index(at, i);
+                match item {
+                    Value::Object(members) => Ok((members, item_pointer)),
+                    _ => Err(Problem::malformed(
+                        &item_pointer,
+                        "a block must be an object",
+                    )),
+                }
+            })
+            .collect(),
+        _ => Err(Problem::malformed(
+            at,
+            "a block must be an object or an array of objects",
+        )),
+    }
+}
+
+fn collect_references(value: &Value, attribute: String, out: &mut Vec<Reference>) {
+    match value {
+        Value::String(text) => {
+            for span in expr::template_spans(text) {
+                let body = &text[span.start + 2..span.end - 1];
+                for target in expr::references(body) {
+                    out.push(Reference {
+                        attribute: attribute.clone(),
+                        target: target.to_owned(),
+                    });
+                }
+            }
+        }
+        Value::Object(members) => {
+            for (key, member) in members {
+                collect_references(member, pointer::join(&attribute, key), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_references(item, pointer::join_index(&attribute, i), out);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,325 @@
+//! Turns JSON pointers into byte spans and line/column positions of the original text.
+//!
+//! Only findings (and `inspect`) need positions, so the text is not indexed while loading.
+//! One pass over the text resolves any number of pointers: the scanner descends only into
+//! values that lie on the way to a wanted pointer and skips everything else, so the cost is
+//! linear in the file whatever the number of pointers.
+
+use crate::pointer;
+use memchr::{memchr_iter, memchr2};
+use std::collections::{HashMap, HashSet};
+
+/// Byte range of one JSON value in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    /// Where the member's key starts, when the value belongs to an object: the place a
+    /// reader looks for `"name": {…}`.
+    pub key_start: Option<usize>,
+}
+
+impl Span {
+    /// The start of the key where there is one, else of the value.
+    pub fn label_start(&self) -> usize {
+        self.key_start.unwrap_or(self.start)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The span of the value at `pointer`, if the text has one there.
+pub fn locate(text: &str, pointer: &str) -> Option<Span> {
+    locate_all(text, [pointer]).remove(pointer)
+}
+
+/// The spans of every pointer that names a value in the text. Where an object repeats a key,
+/// the last occurrence wins, as it does for the parsed value.
+pub fn locate_all<'p>(
+    text: &str,
+    pointers: impl IntoIterator<Item = &'p str>,
+) -> HashMap<&'p str, Span> {
+    let wanted: HashSet<&str> = pointers.into_iter().collect();
+    let on_the_way: HashSet<&str> = wanted.iter().flat_map(|p| pointer::ancestors(p)).collect();
+    let mut found = HashMap::with_capacity(wanted.len());
+    let mut scanner = Scanner {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    let mut path = String::new();
+    // A text that is not the JSON it was parsed from yields fewer spans, never a panic.
+    let _ = scanner.walk(&mut path, None, &wanted, &on_the_way, &mut found);
+    found
+}
+
+/// Line starts of a text, computed once per file when the first position is needed.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1));
+        LineIndex { starts }
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.starts[line];
+        let column = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        Position {
+            line: line + 1,
+            column: column + 1,
+        }
+    }
+}
+
+struct Scanner<'t> {
+    bytes: &'t [u8],
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn walk<'p>(
+        &mut self,
+        path: &mut String,
+        key_start: Option<usize>,
+        wanted: &HashSet<&'p str>,
+        on_the_way: &HashSet<&str>,
+        found: &mut HashMap<&'p str, Span>,
+    ) -> Option<()> {
+        self.skip_whitespace();
+        let start = self.pos;
+        match self.peek()? {
+            b'{' if on_the_way.contains(path.as_str()) => {
+                self.pos += 1;
+                self.members(path, |scanner, path, key_start| {
+                    scanner.walk(path, Some(key_start), wanted, on_the_way, found)
+                })?
+            }
+            b'[' if on_the_way.contains(path.as_str()) => {
+                self.pos += 1;
+                self.elements(path, |scanner, path| {
+                    scanner.walk(path, None, wanted, on_the_way, found)
+                })?
+            }
+            _ => self.skip_value()?,
+        }
+        if let Some(&key) = wanted.get(path.as_str()) {
+            found.insert(
+                key,
+                Span {
+                    start,
+                    end: self.pos,
+                    key_start,
+                },
+            );
+        }
+        Some(())
+    }
+
+    /// Visits each member of an object whose `{` was consumed, with `path` extended by its key
+    /// and the offset where the key starts.
+    fn members(
+        &mut self,
+        path: &mut String,
+        mut visit: impl FnMut(&mut Self, &mut String, usize) -> Option<()>,
+    ) -> Option<()> {
+        let base = path.len();
+        self.skip_whitespace();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            return Some(());
+        }
+        loop {
+            self.skip_whitespace();
+            let key_start = self.pos;
+            let key = self.string()?;
+            path.push('/');
+            path.push_str(&pointer::escape(&key));
+            self.skip_whitespace();
+            self.expect(b':')?;
+            visit(self, path, key_start)?;
+            path.truncate(base);
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Visits each element of an array whose `[` was consumed, with `path` extended by its index.
+    fn elements(
+        &mut self,
+        path: &mut String,
+        mut visit: impl FnMut(&mut Self, &mut String) -> Option<()>,
+    ) -> Option<()> {
+        let base = path.len();
+        self.skip_whitespace();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Some(());
+        }
+        for index in 0.. {
+            use std::fmt::Write;
+            let _ = write!(path, "/{index}");
+            visit(self, path)?;
+            path.truncate(base);
+            self.skip_whitespace();
+            match self.next()? {
+                b',' => continue,
+                b']' => return Some(()),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Reads a string literal and returns its decoded content.
+    fn string(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.skip_string()?;
+        let raw = std::str::from_utf8(&self.bytes[start..self.pos]).ok()?;
+        if raw.contains('\\') {
+            serde_json::from_str(raw).ok()
+        } else {
+            Some(raw[1..raw.len() - 1].to_owned())
+        }
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            let at = memchr2(b'"', b'\\', self.bytes.get(self.pos..)?)?;
+            self.pos += at + 1;
+            if self.bytes[self.pos - 1] == b'"' {
+                return Some(());
+            }
+            self.pos += 1; // the escaped character
+        }
+    }
+
+    /// Skips one value of any kind without recursion, so nesting depth costs nothing.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            self.skip_whitespace();
+            match self.peek()? {
+                b'"' => self.skip_string()?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b',' | b':' if depth > 0 => self.pos += 1,
+                _ => {
+                    let len = self.bytes[self.pos..]
+                        .iter()
+                        .position(|b| {
+                            matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                        })
+                        .unwrap_or(self.bytes.len() - self.pos);
+                    if len == 0 {
+                        return None;
+                    }
+                    self.pos += len;
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.pos += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str =
+        "{\n  \"a\": [1, {\"b~/c\": \"x\\\"y\"}],\n  \"é\": {\"k\": null},\n  \"a\": [true, []]\n}";
+
+    fn slice(pointer: &str) -> Option<&'static str> {
+        locate(TEXT, pointer).map(|span| &TEXT[span.start..span.end])
+    }
+
+    #[test]
+    fn finds_values_by_pointer() {
+        assert_eq!(slice(""), Some(TEXT));
+        assert_eq!(slice("/é/k"), Some("null"));
+        assert_eq!(slice("/é"), Some("{\"k\": null}"));
+    }
+
+    #[test]
+    fn repeated_keys_resolve_to_the_last_like_the_parser() {
+        assert_eq!(slice("/a"), Some("[true, []]"));
+        assert_eq!(slice("/a/1"), Some("[]"));
+        let parsed: serde_json::Value = serde_json::from_str(TEXT).unwrap();
+        assert_eq!(parsed.pointer("/a/1"), Some(&serde_json::json!([])));
+    }
+
+    #[test]
+    fn absent_pointers_are_not_found() {
+        assert_eq!(slice("/missing"), None);
+        assert_eq!(slice("/a/7"), None);
+        assert_eq!(slice("/é/k/deeper"), None);
+    }
+
+    #[test]
+    fn broken_text_yields_no_span_and_no_panic() {
+        for text in ["", "{", "{\"a\"", "{\"a\": [1,", "]]]", "{\"a\": \"\\"] {
+            assert_eq!(locate(text, "/a/1"), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let index = LineIndex::new(TEXT);
+        let span = locate(TEXT, "/é/k").unwrap();
+        assert_eq!(
+            index.position(TEXT, span.start),
+            Position {
+                line: 3,
+                column: 14
+            }
+        );
+        assert_eq!(
+            index.position(TEXT, span.label_start()),
+            Position { line: 3, column: 9 }
+        );
+        assert_eq!(index.position(TEXT, 0), Position { line: 1, column: 1 });
+    }
+}

@@ -1,0 +1,205 @@
+//! The resource model: one shape for every input form.
+//!
+//! Nothing downstream of `load` knows whether a resource came from a plan, a state, a
+//! `*.tf.json` or a CDKTF synth. Paths inside a resource (unknown, sensitive and reference
+//! locations) are JSON pointers relative to the resource's `values`.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Which synthesized form a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `terraform show -json tfplan`
+    Plan,
+    /// `terraform show -json` of a state
+    State,
+    /// Terraform JSON configuration (`*.tf.json`)
+    Tfjson,
+    /// CDKTF synth output (`cdk.tf.json`)
+    Cdktf,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Plan => "plan",
+            Kind::State => "state",
+            Kind::Tfjson => "tfjson",
+            Kind::Cdktf => "cdktf",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Managed => "managed",
+            Mode::Data => "data",
+        })
+    }
+}
+
+/// What applying the document would do to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Declared in a configuration file; nothing is planned yet.
+    Config,
+    /// Present in a state, or unchanged by a plan.
+    NoOp,
+    Create,
+    Update,
+    /// Destroyed and created again, in either order.
+    Replace,
+    /// Destroyed: the resource will not exist after apply.
+    Delete,
+    /// A data source read during apply.
+    Read,
+    /// Removed from state without being destroyed (Terraform ≥ 1.7 `removed` blocks).
+    Forget,
+}
+
+impl Action {
+    /// Maps a `resource_changes[].change.actions` list.
+    pub fn from_plan_actions(actions: &[Value]) -> Option<Action> {
+        let names: Vec<&str> = actions.iter().filter_map(Value::as_str).collect();
+        Some(match names.as_slice() {
+            ["no-op"] => Action::NoOp,
+            ["create"] => Action::Create,
+            ["update"] => Action::Update,
+            ["delete"] => Action::Delete,
+            ["read"] => Action::Read,
+            ["forget"] => Action::Forget,
+            ["delete", "create"] | ["create", "delete"] => Action::Replace,
+            // A forgotten object replaced by a new one still exists after apply.
+            ["create", "forget"] | ["forget", "create"] => Action::Replace,
+            _ => return None,
+        })
+    }
+
+    /// Whether the resource exists once the plan is applied, so rules check it as live.
+    pub fn is_live(self) -> bool {
+        !matches!(self, Action::Delete | Action::Forget)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Config => "config",
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::Forget => "forget",
+        })
+    }
+}
+
+/// A `count` or `for_each` instance key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Index {
+    Count(u64),
+    Key(String),
+}
+
+impl Index {
+    pub fn from_json(value: &Value) -> Option<Index> {
+        match value {
+            Value::Number(n) => n.as_u64().map(Index::Count),
+            Value::String(s) => Some(Index::Key(s.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Index::Count(n) => write!(f, "[{n}]"),
+            Index::Key(k) => write!(f, "[{}]", Value::String(k.clone())),
+        }
+    }
+}
+
+/// One attribute's reference to another object, e.g. `vpc_config.subnet_ids[0]` → `aws_subnet.a.id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// JSON pointer, relative to the resource's values, of the attribute that refers.
+    pub attribute: String,
+    /// The traversal as written, relative to the resource's module (`aws_subnet.a.id`, `var.x`).
+    pub target: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Full address: `module.a["k"].aws_x.y[0]`, `data.aws_iam_policy_document.trust`.
+    pub address: String,
+    pub mode: Mode,
+    pub resource_type: String,
+    pub name: String,
+    pub index: Option<Index>,
+    /// Module instance address (`module.a["k"].module.b`); `None` for the root module.
+    pub module: Option<String>,
+    pub action: Action,
+    /// Attribute values as planned (plan), recorded (state) or written (configuration).
+    /// For a deleted resource: its values before the delete.
+    pub values: Value,
+    /// Attributes whose value is known only after apply.
+    pub unknown: Vec<String>,
+    /// Attributes Terraform marks sensitive: never print their values.
+    pub sensitive: Vec<String>,
+    pub references: Vec<Reference>,
+    /// CDKTF construct path (`Stack/construct/id`), where the synth records one.
+    pub construct_path: Option<String>,
+    /// JSON pointer of the resource object in its file.
+    pub pointer: String,
+    /// JSON pointer of the object that holds `values`, so attribute pointers join onto it.
+    pub values_pointer: String,
+}
+
+impl Resource {
+    pub fn is_sensitive(&self, attribute_pointer: &str) -> bool {
+        self.sensitive
+            .iter()
+            .any(|s| crate::pointer::is_prefix(s, attribute_pointer))
+    }
+
+    pub fn is_unknown(&self, attribute_pointer: &str) -> bool {
+        self.unknown
+            .iter()
+            .any(|s| crate::pointer::is_prefix(s, attribute_pointer))
+    }
+}
+
+/// One loaded input file, normalized.
+#[derive(Debug)]
+pub struct Document {
+    /// The path as the user named it (`<stdin>` for standard input).
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// `format_version` of a plan or state.
+    pub format_version: Option<String>,
+    /// `terraform_version` of a plan or state, the CDKTF version of a synth.
+    pub tool_version: Option<String>,
+    /// Module instances (plan/state) or module calls (configuration).
+    pub module_count: usize,
+    pub resources: Vec<Resource>,
+    /// The decoded text, kept so diagnostics can be located lazily.
+    pub text: Arc<str>,
+}
