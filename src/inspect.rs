@@ -89,7 +89,7 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
         document.resources.iter().map(|r| r.pointer.as_str()),
     );
     let lines = LineIndex::new(&document.text);
-    let resources = document
+    let mut resources: Vec<ResourceView> = document
         .resources
         .iter()
         .map(|resource| {
@@ -115,6 +115,8 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
             }
         })
         .collect();
+    // File order reads best; the parsed maps are sorted by key.
+    resources.sort_by_key(|r| (r.line.is_none(), r.line, r.column));
     FileView {
         path: document.path.display().to_string(),
         kind: document.kind,
@@ -154,10 +156,10 @@ pub fn write_human(out: &mut impl Write, report: &Report) -> io::Result<()> {
         }
         writeln!(
             out,
-            ", {} resources, {} data sources, {} modules",
-            file.resources.len() - data,
-            data,
-            file.modules
+            ", {}, {}, {}",
+            counted(file.resources.len() - data, "resource"),
+            counted(data, "data source"),
+            counted(file.modules, "module")
         )?;
         for resource in &file.resources {
             let position = match (resource.line, resource.column) {
@@ -183,4 +185,12 @@ pub fn write_human(out: &mut impl Write, report: &Report) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -138,7 +138,7 @@ impl fmt::Display for Index {
 }
 
 /// One attribute's reference to another object, e.g. `vpc_config.subnet_ids[0]` → `aws_subnet.a.id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Reference {
     /// JSON pointer, relative to the resource's values, of the attribute that refers.
     pub attribute: String,

@@ -183,7 +183,12 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Document, LoadError> {
     }
     .map_err(|problem| LoadError::new(path, problem))?;
     let mut resources = loaded.resources;
-    mark_secret_content(&mut resources);
+    for resource in &mut resources {
+        mark_secret_content(resource);
+        // A template may name the same object several times; once per attribute is enough.
+        resource.references.sort();
+        resource.references.dedup();
+    }
     Ok(Document {
         path: path.to_owned(),
         kind,
@@ -216,12 +221,10 @@ const SECRET_ATTRIBUTES: &[(&str, &str)] = &[
     ("aws_ssm_parameter", "/value"),
 ];
 
-fn mark_secret_content(resources: &mut [crate::model::Resource]) {
-    for resource in resources {
-        for (resource_type, attribute) in SECRET_ATTRIBUTES {
-            if resource.resource_type == *resource_type && !resource.is_sensitive(attribute) {
-                resource.sensitive.push((*attribute).to_owned());
-            }
+fn mark_secret_content(resource: &mut crate::model::Resource) {
+    for (resource_type, attribute) in SECRET_ATTRIBUTES {
+        if resource.resource_type == *resource_type && !resource.is_sensitive(attribute) {
+            resource.sensitive.push((*attribute).to_owned());
         }
     }
 }
@@ -330,17 +333,35 @@ fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {
     } else if !start.starts_with(['{', '[']) && error.classify() == Category::Syntax {
         Problem::NotJson(message)
     } else if error.classify() == Category::Eof {
-        Problem::Truncated(message)
+        Problem::Truncated(message.replace("EOF while parsing", "it ends inside"))
     } else if message.contains("recursion limit") {
         Problem::TooDeep("more than 128 levels".to_owned())
     } else {
-        Problem::Json(message)
+        match token_at(text, error.line(), error.column()) {
+            Some(token) => Problem::Json(format!("{message}, found `{token}`")),
+            None => Problem::Json(message),
+        }
     };
     match problem {
         // The whole file is the wrong kind of text; a position would point at nothing useful.
         Problem::WrapperOutput | Problem::NativeSyntax => LoadError::new(path, problem),
         _ => LoadError::at(path, error.line(), error.column(), problem),
     }
+}
+
+/// The word at a 1-based line and column (as serde_json counts, in bytes), to show what broke the JSON.
+fn token_at(text: &str, line: usize, column: usize) -> Option<&str> {
+    let line_text = text.lines().nth(line.checked_sub(1)?)?;
+    let from = column.checked_sub(1)?;
+    let rest = line_text
+        .get(from..)
+        .or_else(|| line_text.get(from.checked_sub(1)?..))?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || ",:{}[]\"".contains(c))
+        .unwrap_or(rest.len())
+        .min(24);
+    let token = rest.get(..end)?;
+    (!token.is_empty()).then_some(token)
 }
 
 /// `terraform {`, `resource "aws_x" "y" {`, `variable "v" {`: a block header.
