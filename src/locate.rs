@@ -323,3 +323,74 @@ mod tests {
         assert_eq!(index.position(TEXT, 0), Position { line: 1, column: 1 });
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z/~\"\\\\ é]{0,4}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn pointers(value: &Value, base: String, out: &mut Vec<String>) {
+        match value {
+            Value::Object(members) => {
+                for (key, member) in members {
+                    pointers(member, crate::pointer::join(&base, key), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    pointers(item, crate::pointer::join_index(&base, i), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(base);
+    }
+
+    proptest! {
+        #[test]
+        fn every_span_slices_back_to_its_value(value in json(), pretty in any::<bool>()) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            // Compare with the text as parsed: serde_json's float printing does not always round-trip.
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let mut all = Vec::new();
+            pointers(&value, String::new(), &mut all);
+            let spans = locate_all(&text, all.iter().map(String::as_str));
+            for pointer in &all {
+                let span = spans[pointer.as_str()];
+                let sliced: Value = serde_json::from_str(&text[span.start..span.end]).unwrap();
+                prop_assert_eq!(Some(&sliced), value.pointer(pointer));
+            }
+        }
+
+        #[test]
+        fn any_text_and_pointer_is_answered_without_panic(text in ".{0,64}", pointer in "(/[a-z0-9~]{0,3}){0,4}") {
+            if let Some(span) = locate(&text, &pointer) {
+                prop_assert!(span.start <= span.end && span.end <= text.len());
+            }
+        }
+    }
+}

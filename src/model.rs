@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Which synthesized form a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -201,5 +200,5 @@ pub struct Document {
     pub module_count: usize,
     pub resources: Vec<Resource>,
     /// The decoded text, kept so diagnostics can be located lazily.
-    pub text: Arc<str>,
+    pub text: String,
 }

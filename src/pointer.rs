@@ -45,6 +45,39 @@ pub fn ancestors(pointer: &str) -> impl Iterator<Item = &str> {
     )
 }
 
+/// Calls `visit` with the pointer (relative to `value`) of every scalar inside `value`.
+/// One buffer serves the whole walk: nothing is allocated per node.
+pub fn for_each_leaf(value: &serde_json::Value, mut visit: impl FnMut(&str, &serde_json::Value)) {
+    fn walk(
+        value: &serde_json::Value,
+        path: &mut String,
+        visit: &mut dyn FnMut(&str, &serde_json::Value),
+    ) {
+        use serde_json::Value;
+        let base = path.len();
+        match value {
+            Value::Object(members) => {
+                for (key, member) in members {
+                    path.push('/');
+                    path.push_str(&escape(key));
+                    walk(member, path, visit);
+                    path.truncate(base);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    use std::fmt::Write;
+                    let _ = write!(path, "/{i}");
+                    walk(item, path, visit);
+                    path.truncate(base);
+                }
+            }
+            scalar => visit(path, scalar),
+        }
+    }
+    walk(value, &mut String::new(), &mut visit);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +88,22 @@ mod tests {
         let pointer = join_index(&join(&join("", "a/b"), "m~n"), 1);
         assert_eq!(pointer, "/a~1b/m~0n/1");
         assert_eq!(doc.pointer(&pointer), Some(&serde_json::json!(2)));
+    }
+
+    #[test]
+    fn leaves_are_visited_with_their_pointers() {
+        let mut seen = Vec::new();
+        for_each_leaf(
+            &serde_json::json!({"a": [1, {"b/c": null}], "d": {}}),
+            |p, v| seen.push((p.to_owned(), v.clone())),
+        );
+        assert_eq!(
+            seen,
+            [
+                ("/a/0".to_owned(), serde_json::json!(1)),
+                ("/a/1/b~1c".to_owned(), serde_json::Value::Null)
+            ]
+        );
     }
 
     #[test]

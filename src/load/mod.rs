@@ -13,7 +13,6 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Why one input could not be loaded. Other inputs are unaffected.
 #[derive(Debug, thiserror::Error)]
@@ -140,13 +139,11 @@ const CONFIG_BLOCKS: &[&str] = &[
 ];
 
 /// Loads one document from its raw bytes. `path` names it in errors and reports.
-pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Document, LoadError> {
-    let text = decode(bytes).map_err(|(offset, problem)| match offset {
-        Some(offset) => {
-            let (line, column) = line_column(bytes, offset);
-            LoadError::at(path, line, column, problem)
-        }
-        None => LoadError::new(path, problem),
+pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
+    let text = decode(bytes).map_err(|(position, problem)| LoadError {
+        path: path.to_owned(),
+        position,
+        problem,
     })?;
     if text.trim().is_empty() {
         return Err(LoadError::new(path, Problem::Empty));
@@ -196,7 +193,7 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<Document, LoadError> {
         tool_version,
         module_count: loaded.module_count,
         resources,
-        text: Arc::from(text),
+        text,
     })
 }
 
@@ -207,7 +204,7 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
         return Err(LoadError::new(path, Problem::NotAFile));
     }
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
-    load_bytes(path, &bytes)
+    load_bytes(path, bytes)
 }
 
 /// Attributes that hold a secret's content whether or not the input marks them sensitive
@@ -238,7 +235,7 @@ pub fn load_input(input: &Input) -> Result<Document, LoadError> {
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|e| LoadError::new(input.path(), Problem::Read(e)))?;
-            load_bytes(input.path(), &bytes)
+            load_bytes(input.path(), bytes)
         }
     }
 }
@@ -280,11 +277,8 @@ fn classify(top: &Map<String, Value>) -> Kind {
 }
 
 /// Honours a UTF-8 or UTF-16 byte-order mark; anything else must be UTF-8.
-/// On failure, returns the byte offset of the bad input where there is one.
-fn decode(bytes: &[u8]) -> Result<String, (Option<usize>, Problem)> {
-    if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
-        return decode_utf8(rest).map_err(|(at, p)| (at.map(|at| at + 3), p));
-    }
+/// On failure, returns the line and column of the bad input where there is one.
+fn decode(mut bytes: Vec<u8>) -> Result<String, (Option<(usize, usize)>, Problem)> {
     let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
         if !rest.len().is_multiple_of(2) {
             return Err((None, Problem::InvalidUtf16("odd number of bytes")));
@@ -300,21 +294,20 @@ fn decode(bytes: &[u8]) -> Result<String, (Option<usize>, Problem)> {
     if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
         return utf16(rest, u16::from_be_bytes);
     }
-    decode_utf8(bytes)
-}
-
-fn decode_utf8(bytes: &[u8]) -> Result<String, (Option<usize>, Problem)> {
-    String::from_utf8(bytes.to_vec()).map_err(|error| {
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let bytes = error.as_bytes();
         let at = error.utf8_error().valid_up_to();
-        (Some(at), Problem::InvalidUtf8 { byte: bytes[at] })
+        let before = &bytes[..at];
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+        (
+            Some((line, at - line_start + 1)),
+            Problem::InvalidUtf8 { byte: bytes[at] },
+        )
     })
-}
-
-fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset];
-    let line = memchr::memchr_iter(b'\n', before).count() + 1;
-    let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
-    (line, offset - line_start + 1)
 }
 
 fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {

@@ -116,16 +116,16 @@ impl TreeEntry {
         };
         let mut sensitive = Vec::new();
         if let Some(mask) = self.object.get("sensitive_values") {
-            true_leaves(mask, "", &mut sensitive);
+            true_leaves(mask, &mut sensitive);
         }
         let mut unknown = Vec::new();
         let mut action = Action::NoOp;
         if let Some(change) = &change {
             if let Some(mask) = change.get("after_sensitive") {
-                true_leaves(mask, "", &mut sensitive);
+                true_leaves(mask, &mut sensitive);
             }
             if let Some(mask) = change.get("after_unknown") {
-                true_leaves(mask, "", &mut unknown);
+                true_leaves(mask, &mut unknown);
             }
             action = actions_of(change).unwrap_or(Action::NoOp);
         }
@@ -351,11 +351,11 @@ fn change_resource(
     };
     let mut sensitive = Vec::new();
     if let Some(mask) = change.get(mask) {
-        true_leaves(mask, "", &mut sensitive);
+        true_leaves(mask, &mut sensitive);
     }
     let mut unknown = Vec::new();
     if let (true, Some(mask)) = (action.is_live(), change.get("after_unknown")) {
-        true_leaves(mask, "", &mut unknown);
+        true_leaves(mask, &mut unknown);
     }
     let values = match change.remove(side) {
         Some(Value::Null) | None => Value::Object(Map::new()),

@@ -65,7 +65,7 @@ fn resource(
         _ => None,
     };
     let mut references = Vec::new();
-    collect_references(&values, String::new(), &mut references);
+    collect_references(&values, &mut references);
     Resource {
         address: compose_address(None, mode, resource_type, name, None),
         mode,
@@ -112,29 +112,17 @@ fn block_items<'v>(value: &'v mut Value, at: &str) -> Result<Vec<BlockItem<'v>>,
     }
 }
 
-fn collect_references(value: &Value, attribute: String, out: &mut Vec<Reference>) {
-    match value {
-        Value::String(text) => {
-            for span in expr::template_spans(text) {
-                let body = &text[span.start + 2..span.end - 1];
-                for target in expr::references(body) {
-                    out.push(Reference {
-                        attribute: attribute.clone(),
-                        target: target.to_owned(),
-                    });
-                }
+fn collect_references(values: &Value, out: &mut Vec<Reference>) {
+    pointer::for_each_leaf(values, |attribute, leaf| {
+        let Value::String(text) = leaf else { return };
+        for span in expr::template_spans(text) {
+            let body = &text[span.start + 2..span.end - 1];
+            for target in expr::references(body) {
+                out.push(Reference {
+                    attribute: attribute.to_owned(),
+                    target: target.to_owned(),
+                });
             }
         }
-        Value::Object(members) => {
-            for (key, member) in members {
-                collect_references(member, pointer::join(&attribute, key), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                collect_references(item, pointer::join_index(&attribute, i), out);
-            }
-        }
-        _ => {}
-    }
+    });
 }

@@ -4,24 +4,14 @@ use crate::model::{Index, Mode};
 use crate::pointer;
 use serde_json::Value;
 
-/// Pointers (relative to `base`) of every `true` leaf of a mask such as `after_unknown`,
-/// `after_sensitive` or `sensitive_values`. `false`, and lists of booleans that are all false,
-/// mark nothing.
-pub fn true_leaves(mask: &Value, base: &str, out: &mut Vec<String>) {
-    match mask {
-        Value::Bool(true) => out.push(base.to_owned()),
-        Value::Object(members) => {
-            for (key, value) in members {
-                true_leaves(value, &pointer::join(base, key), out);
-            }
+/// Pointers of every `true` leaf of a mask such as `after_unknown`, `after_sensitive` or
+/// `sensitive_values`. `false`, and lists of booleans that are all false, mark nothing.
+pub fn true_leaves(mask: &Value, out: &mut Vec<String>) {
+    pointer::for_each_leaf(mask, |at, leaf| {
+        if *leaf == Value::Bool(true) {
+            out.push(at.to_owned());
         }
-        Value::Array(items) => {
-            for (i, value) in items.iter().enumerate() {
-                true_leaves(value, &pointer::join_index(base, i), out);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// `module.a.aws_x.y[0]`, `data.aws_x.y`, as Terraform writes addresses.
@@ -91,12 +81,11 @@ mod tests {
         let mut out = Vec::new();
         true_leaves(
             &json!({"a": true, "b": [false, true], "c": [false], "d": {"e": false}}),
-            "",
             &mut out,
         );
         assert_eq!(out, ["/a", "/b/1"]);
         out.clear();
-        true_leaves(&json!(true), "", &mut out);
+        true_leaves(&json!(true), &mut out);
         assert_eq!(out, [""]);
     }
 
