@@ -10,3 +10,5 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod pointer;
+pub mod report;
+pub mod rules;

@@ -2,8 +2,12 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use payplat::discover::discover;
-use payplat::inspect;
+use payplat::inspect::{self, ErrorView};
 use payplat::load::{LoadError, load_all};
+use payplat::model::Document;
+use payplat::report::{self, Summary};
+use payplat::rules::engine::{Verdict, evaluate};
+use payplat::rules::{Rule, RuleError, RuleSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +25,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check plans, states, *.tf.json and cdk.tf.json files against the rules.
+    Check {
+        /// Files or directories to check; `-` reads standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only these rules (codes or names, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        select: Vec<String>,
+        /// Not these rules (codes or names, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        ignore: Vec<String>,
+        #[command(flatten)]
+        rules: RuleDirs,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// List the rules in force.
+    Rules {
+        #[command(flatten)]
+        rules: RuleDirs,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (PP301) or name (irsa-trust-conditions).
+        rule: String,
+        #[command(flatten)]
+        rules: RuleDirs,
+    },
     /// Print the resources payplat reads from plans, states, *.tf.json and cdk.tf.json files.
     Inspect {
         /// Files or directories to read; `-` reads standard input.
@@ -34,63 +68,223 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct RuleDirs {
+    /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Human,
     Json,
 }
 
-/// Exit status when an input could not be loaded or the command line is wrong.
+/// Exit status when a rule failed.
+const FINDINGS: u8 = 1;
+/// Exit status when an input or rule could not be loaded, or the command line is wrong.
 const INPUT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
+        Command::Check {
+            paths,
+            select,
+            ignore,
+            rules,
+            format,
+        } => run_check(&paths, &select, &ignore, &rules.dirs, format),
+        Command::Rules { rules, format } => run_rules(&rules.dirs, format),
+        Command::Explain { rule, rules } => run_explain(&rule, &rules.dirs),
         Command::Inspect {
             paths,
             format,
             values,
         } => run_inspect(&paths, format, values),
-    }
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(INPUT_ERROR)
+    })
 }
 
-fn run_inspect(paths: &[PathBuf], format: Format, with_values: bool) -> ExitCode {
+/// A run ends with an exit code, or a message that ends it with status 2.
+type Outcome = Result<ExitCode, String>;
+
+fn run_check(
+    paths: &[PathBuf],
+    select: &[String],
+    ignore: &[String],
+    dirs: &[PathBuf],
+    format: Format,
+) -> Outcome {
+    let rule_set = load_rules(dirs)?;
+    let rules = chosen_rules(rule_set.rules, select, ignore)?;
+    let (documents, errors) = load_inputs(paths);
+    let errors: Vec<&LoadError> = errors.iter().collect();
+    let evaluation = evaluate(&rules, &documents);
+    let summary = Summary::new(&documents, &evaluation, &errors);
+    write_stdout(|out| match format {
+        Format::Human => report::human::write(out, &evaluation.findings, &summary),
+        Format::Json => report::json::write(
+            out,
+            &evaluation.findings,
+            errors.iter().map(|e| ErrorView::from(*e)).collect(),
+            &summary,
+        ),
+    })?;
+    Ok(if !errors.is_empty() {
+        ExitCode::from(INPUT_ERROR)
+    } else if evaluation
+        .findings
+        .iter()
+        .any(|f| f.verdict == Verdict::Fail)
+    {
+        ExitCode::from(FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The rules `--select` keeps and `--ignore` leaves out; naming a rule that does not exist is an error.
+fn chosen_rules(
+    rules: Vec<Rule>,
+    select: &[String],
+    ignore: &[String],
+) -> Result<Vec<Rule>, String> {
+    let names = |rule: &Rule, list: &[String]| {
+        list.iter()
+            .any(|s| s.eq_ignore_ascii_case(&rule.code) || *s == rule.name)
+    };
+    if let Some(unknown) = select
+        .iter()
+        .chain(ignore)
+        .find(|s| !rules.iter().any(|r| names(r, std::slice::from_ref(s))))
+    {
+        return Err(format!(
+            "no rule is called `{unknown}`; `payplat rules` lists them"
+        ));
+    }
+    Ok(rules
+        .into_iter()
+        .filter(|rule| select.is_empty() || names(rule, select))
+        .filter(|rule| !names(rule, ignore))
+        .collect())
+}
+
+fn run_rules(dirs: &[PathBuf], format: Format) -> Outcome {
+    let rule_set = load_rules(dirs)?;
+    write_stdout(|out| match format {
+        Format::Human => {
+            for rule in &rule_set.rules {
+                writeln!(
+                    out,
+                    "{}  {:<28} {:<9} {}",
+                    rule.code, rule.name, rule.severity, rule.title
+                )?;
+            }
+            Ok(())
+        }
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = rule_set
+                .rules
+                .iter()
+                .map(|rule| {
+                    serde_json::json!({
+                        "code": rule.code, "name": rule.name, "title": rule.title, "severity": rule.severity,
+                        "compliance": rule.compliance, "resource_types": rule.resources.types,
+                        "parameters": rule.parameters, "help": rule.help,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": rules }))?;
+            writeln!(out)
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_explain(wanted: &str, dirs: &[PathBuf]) -> Outcome {
+    let rule_set = load_rules(dirs)?;
+    let rule = rule_set
+        .find(wanted)
+        .ok_or_else(|| format!("no rule is called `{wanted}`; `payplat rules` lists them"))?;
+    write_stdout(|out| {
+        writeln!(out, "# {} {}: {}\n", rule.code, rule.name, rule.title)?;
+        writeln!(out, "Severity: {}", rule.severity)?;
+        for (framework, requirements) in &rule.compliance {
+            writeln!(out, "Supports: {framework} {}", requirements.join(", "))?;
+        }
+        writeln!(out, "Checks: {}", rule.resources.types.join(", "))?;
+        for (name, default) in &rule.parameters {
+            writeln!(out, "Parameter: {name} (default {default})")?;
+        }
+        writeln!(out, "\n{}", rule.doc.trim_end())?;
+        writeln!(out, "\n## How to fix\n{}", rule.help)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_inspect(paths: &[PathBuf], format: Format, with_values: bool) -> Outcome {
+    let (documents, errors) = load_inputs(paths);
+    let errors: Vec<&LoadError> = errors.iter().collect();
+    let report = inspect::report(&documents, &errors, with_values);
+    write_stdout(|out| match format {
+        Format::Human => inspect::write_human(out, &report),
+        Format::Json => inspect::write_json(out, &report),
+    })?;
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(INPUT_ERROR)
+    })
+}
+
+fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, String> {
+    let rule_set = RuleSet::load(dirs).map_err(|errors: Vec<RuleError>| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("cannot use the rules:\n  {}", lines.join("\n  "))
+    })?;
+    for replaced in &rule_set.replaced {
+        eprintln!("note: {replaced}");
+    }
+    Ok(rule_set)
+}
+
+/// Loads every input; problems are printed to standard error as they are returned.
+fn load_inputs(paths: &[PathBuf]) -> (Vec<Document>, Vec<LoadError>) {
     let discovered = discover(paths);
     for note in &discovered.notes {
         eprintln!("note: {note}");
     }
-    let (documents, load_errors): (Vec<_>, Vec<_>) = load_all(&discovered.inputs)
-        .into_iter()
-        .partition(Result::is_ok);
-    let documents: Vec<_> = documents.into_iter().flatten().collect();
-    let load_errors: Vec<LoadError> = load_errors.into_iter().filter_map(Result::err).collect();
-    let errors: Vec<&LoadError> = discovered.errors.iter().chain(&load_errors).collect();
-    for error in &errors {
-        print_error(error);
-    }
-    let report = inspect::report(&documents, &errors, with_values);
-    let mut out = std::io::stdout().lock();
-    let written = match format {
-        Format::Human => inspect::write_human(&mut out, &report),
-        Format::Json => inspect::write_json(&mut out, &report),
-    };
-    match written.and_then(|()| out.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write the output: {error}");
-            return ExitCode::from(INPUT_ERROR);
+    let mut documents = Vec::new();
+    let mut errors = discovered.errors;
+    for loaded in load_all(&discovered.inputs) {
+        match loaded {
+            Ok(document) => documents.push(document),
+            Err(error) => errors.push(error),
         }
-        _ => {}
     }
-    if errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(INPUT_ERROR)
+    for error in &errors {
+        eprintln!("error: {error}");
+        if let Some(help) = error.help() {
+            eprintln!("  help: {help}");
+        }
     }
+    (documents, errors)
 }
 
-fn print_error(error: &LoadError) {
-    eprintln!("error: {error}");
-    if let Some(help) = error.help() {
-        eprintln!("  help: {help}");
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+fn write_stdout(
+    write: impl FnOnce(&mut std::io::StdoutLock) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the output: {error}"))
+        }
+        _ => Ok(()),
     }
 }

@@ -23,6 +23,13 @@ pub enum Kind {
     Cdktf,
 }
 
+impl Kind {
+    /// Configuration files declare resources; plans and states hold their instances.
+    pub fn is_configuration(self) -> bool {
+        matches!(self, Kind::Tfjson | Kind::Cdktf)
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -34,7 +41,7 @@ impl fmt::Display for Kind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Managed,
