@@ -32,7 +32,7 @@ impl Kind {
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Kind::Plan => "plan",
             Kind::State => "state",
             Kind::Tfjson => "tfjson",
@@ -50,7 +50,7 @@ pub enum Mode {
 
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Mode::Managed => "managed",
             Mode::Data => "data",
         })
@@ -103,7 +103,7 @@ impl Action {
 
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Action::Config => "config",
             Action::NoOp => "no-op",
             Action::Create => "create",

@@ -1,0 +1,141 @@
+//! `payplat check`, `rules` and `explain` as users run them.
+
+use assert_cmd::Command;
+
+fn payplat(args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::cargo_bin("payplat")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+const REFERENCE: &str = "../shared/reference/cdktf-synth/cdk.tf.json";
+const FAILING: &str = "fixtures/rules/PP501-log-group-retention/fail/three-days.cdk.tf.json";
+const UNDETERMINED: &str =
+    "fixtures/rules/PP301-irsa-trust-conditions/undetermined/policy-unknown.plan.json";
+
+#[test]
+fn the_reference_platform_passes_with_status_0() {
+    let (code, stdout, stderr) = payplat(&["check", REFERENCE]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "63 resources checked in 1 file, 20 checked by a rule: 0 failing, 0 undetermined\n"
+    );
+}
+
+#[test]
+fn failing_findings_give_status_1() {
+    let (code, stdout, _) = payplat(&["check", FAILING, REFERENCE]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn undetermined_findings_are_reported_but_do_not_fail() {
+    let (code, stdout, _) = payplat(&["check", UNDETERMINED]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("undetermined PP301 irsa-trust-conditions"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_input_that_cannot_be_loaded_gives_status_2_and_the_rest_is_checked() {
+    let (code, stdout, stderr) = payplat(&["check", FAILING, "missing.json"]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.contains("fail PP501"), "{stdout}");
+    assert!(
+        stderr.starts_with("error: missing.json: cannot read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_output() {
+    let (code, stdout, _) = payplat(&["check", "--format", "json", FAILING, UNDETERMINED]);
+    assert_eq!(code, Some(1));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn select_and_ignore_take_codes_or_names() {
+    let (code, stdout, _) = payplat(&[
+        "check",
+        "--select",
+        "PP101,eks-control-plane-logging",
+        FAILING,
+    ]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, _, _) = payplat(&["check", "--ignore", "log-group-retention", FAILING]);
+    assert_eq!(code, Some(0));
+    let (code, _, _) = payplat(&["check", "--select", "pp501", FAILING]);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn naming_a_rule_that_does_not_exist_is_a_usage_error() {
+    let (code, _, stderr) = payplat(&["check", "--select", "PP999", FAILING]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        "error: no rule is called `PP999`; `payplat rules` lists them\n"
+    );
+}
+
+#[test]
+fn rules_are_listed() {
+    let (code, stdout, _) = payplat(&["rules"]);
+    assert_eq!(code, Some(0));
+    insta::assert_snapshot!(stdout);
+    let (_, json, _) = payplat(&["rules", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let codes: Vec<&str> = parsed["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PP101", "PP201", "PP301", "PP401", "PP501"]);
+    assert_eq!(parsed["rules"][4]["parameters"]["min_days"], 7);
+}
+
+#[test]
+fn every_rule_explains_itself() {
+    for rule in ["PP101", "PP201", "PP301", "PP401", "PP501"] {
+        let (code, stdout, _) = payplat(&["explain", rule]);
+        assert_eq!(code, Some(0));
+        for section in [
+            "## What it checks",
+            "## Why it matters",
+            "## Example",
+            "## Use instead",
+            "## How to fix",
+        ] {
+            assert!(stdout.contains(section), "{rule} lacks {section}");
+        }
+    }
+    let (_, stdout, _) = payplat(&["explain", "irsa-trust-conditions"]);
+    insta::assert_snapshot!(stdout);
+    let (code, _, _) = payplat(&["explain", "PP000"]);
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn a_broken_user_rule_stops_the_run_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "code: X1\nname: x\n").unwrap();
+    let (code, stdout, stderr) =
+        payplat(&["check", "--rules", dir.path().to_str().unwrap(), REFERENCE]);
+    assert_eq!(code, Some(2));
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("broken.yaml"), "{stderr}");
+}
