@@ -5,6 +5,7 @@
 
 pub mod discover;
 pub mod expr;
+pub mod generate;
 pub mod inspect;
 pub mod load;
 pub mod locate;

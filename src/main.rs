@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use payplat::discover::discover;
+use payplat::generate::{self, Violation};
 use payplat::inspect::{self, ErrorView};
 use payplat::load::{LoadError, load_all};
 use payplat::model::Document;
@@ -55,6 +56,33 @@ enum Command {
         #[command(flatten)]
         rules: RuleDirs,
     },
+    /// Write the reference payment platform: what compliant looks like.
+    Generate {
+        #[arg(long, default_value = "dev")]
+        environment_suffix: String,
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// The S3 bucket of the Terraform state.
+        #[arg(long, default_value = "iac-state")]
+        state_bucket: String,
+        #[arg(long, default_value = "us-east-1")]
+        state_bucket_region: String,
+        #[arg(long, default_value = "1.29")]
+        cluster_version: String,
+        #[arg(long, default_value_t = 7)]
+        log_retention_days: u32,
+        /// Availability zones, with a public and a private subnet in each.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=26))]
+        azs: u8,
+        #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
+        format: GenerateFormat,
+        /// Inject one violation of this rule (repeatable).
+        #[arg(long = "violate", value_enum, value_name = "RULE")]
+        violations: Vec<Violation>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Print the resources payplat reads from plans, states, *.tf.json and cdk.tf.json files.
     Inspect {
         /// Files or directories to read; `-` reads standard input.
@@ -73,6 +101,14 @@ struct RuleDirs {
     /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     dirs: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GenerateFormat {
+    /// Terraform JSON, as `cdktf synth` writes `cdk.tf.json`.
+    TfJson,
+    /// A `terraform show -json` plan from empty state.
+    PlanJson,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +134,30 @@ fn main() -> ExitCode {
         } => run_check(&paths, &select, &ignore, &rules.dirs, format),
         Command::Rules { rules, format } => run_rules(&rules.dirs, format),
         Command::Explain { rule, rules } => run_explain(&rule, &rules.dirs),
+        Command::Generate {
+            environment_suffix,
+            region,
+            state_bucket,
+            state_bucket_region,
+            cluster_version,
+            log_retention_days,
+            azs,
+            format,
+            violations,
+            output,
+        } => {
+            let options = generate::Options {
+                suffix: environment_suffix,
+                region,
+                state_bucket,
+                state_bucket_region,
+                cluster_version,
+                log_retention_days,
+                azs: usize::from(azs),
+                violations,
+            };
+            run_generate(&options, format, output.as_deref())
+        }
         Command::Inspect {
             paths,
             format,
@@ -224,6 +284,25 @@ fn run_explain(wanted: &str, dirs: &[PathBuf]) -> Outcome {
         writeln!(out, "\n{}", rule.doc.trim_end())?;
         writeln!(out, "\n## How to fix\n{}", rule.help)
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_generate(
+    options: &generate::Options,
+    format: GenerateFormat,
+    output: Option<&std::path::Path>,
+) -> Outcome {
+    let document = match format {
+        GenerateFormat::TfJson => generate::cdktf(options),
+        GenerateFormat::PlanJson => generate::plan_json(options),
+    };
+    // As `cdktf synth` writes it: two-space indentation, sorted keys, no final newline.
+    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => write_stdout(|out| out.write_all(text.as_bytes()))?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,109 @@
+//! `payplat generate`: the reference payment platform, known to be compliant, as CDKTF
+//! synthesizes it (`cdk.tf.json`) or as `terraform show -json` plans it from empty state,
+//! optionally with one violation per named rule for demos and rule tests.
+
+mod plan;
+mod platform;
+
+pub use platform::logical_id;
+use platform::{Platform, platform};
+use serde_json::{Map, Value, json};
+
+/// What the platform is made for; the defaults are the reference synth's.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub suffix: String,
+    pub region: String,
+    pub state_bucket: String,
+    pub state_bucket_region: String,
+    pub cluster_version: String,
+    pub log_retention_days: u32,
+    /// Availability zones, with one public and one private subnet in each.
+    pub azs: usize,
+    pub violations: Vec<Violation>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            suffix: "dev".into(),
+            region: "us-east-1".into(),
+            state_bucket: "iac-state".into(),
+            state_bucket_region: "us-east-1".into(),
+            cluster_version: "1.29".into(),
+            log_retention_days: 7,
+            azs: 3,
+            violations: Vec::new(),
+        }
+    }
+}
+
+/// One violation of a built-in rule, named as the rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Violation {
+    /// The payment repository does not scan on push.
+    EcrScanOnPush,
+    /// The cluster ships only api, audit and authenticator logs.
+    EksControlPlaneLogging,
+    /// The payment role trusts any web identity, with no conditions.
+    IrsaTrustConditions,
+    /// Every private subnet lies in the first zone.
+    SubnetsSpanThreeAzs,
+    /// Every log group keeps events for one day.
+    LogGroupRetention,
+}
+
+/// The platform as `cdktf synth` writes it.
+pub fn cdktf(options: &Options) -> Value {
+    let platform = platform(options);
+    let stack = &platform.stack;
+    let blocks = |blocks: &[platform::Block]| {
+        let mut by_type: Map<String, Value> = Map::new();
+        for block in blocks {
+            let mut body = block.body.clone();
+            body["//"] = json!({"metadata": {"path": format!("{stack}/microservices/{}", block.id), "uniqueId": block.logical_id()}});
+            let named = by_type
+                .entry(block.resource_type)
+                .or_insert_with(|| json!({}));
+            named[block.logical_id()] = body;
+        }
+        Value::Object(by_type)
+    };
+    let mut outputs = Map::new();
+    let mut output_names = Map::new();
+    for output in &platform.outputs {
+        let name = logical_id(output.id);
+        output_names.insert(output.id.to_owned(), json!(name));
+        outputs.insert(
+            name,
+            json!({"description": output.description, "value": output.value}),
+        );
+    }
+    json!({
+        "//": {
+            "metadata": {"backend": "s3", "stackName": stack, "version": "0.21.0"},
+            "outputs": {stack.as_str(): {"microservices": output_names}},
+        },
+        "data": blocks(&platform.data),
+        "output": outputs,
+        "provider": platform.provider,
+        "resource": blocks(&platform.resources),
+        "terraform": platform.terraform,
+    })
+}
+
+/// The platform as `terraform show -json` plans it from empty state.
+pub fn plan_json(options: &Options) -> Value {
+    plan::render(&platform(options))
+}
+
+impl Platform {
+    /// Every block, resources then data sources, with its mode.
+    fn blocks(&self) -> impl Iterator<Item = (&platform::Block, crate::model::Mode)> {
+        use crate::model::Mode;
+        self.resources
+            .iter()
+            .map(|b| (b, Mode::Managed))
+            .chain(self.data.iter().map(|b| (b, Mode::Data)))
+    }
+}
