@@ -138,12 +138,12 @@ pub fn redacted_values(resource: &Resource) -> Value {
     values
 }
 
-pub fn write_json(out: &mut impl Write, report: &Report) -> io::Result<()> {
+pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
 }
 
-pub fn write_human(out: &mut impl Write, report: &Report) -> io::Result<()> {
+pub fn write_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for file in &report.files {
         let data = file
             .resources

@@ -3,6 +3,8 @@
 //! The data flow is one module per step: [`discover`] finds inputs, [`load`] reads each into
 //! the [`model`], [`locate`] turns JSON pointers into line and column for what is reported.
 
+pub mod check;
+pub mod config;
 pub mod discover;
 pub mod expr;
 pub mod generate;
@@ -13,3 +15,4 @@ pub mod model;
 pub mod pointer;
 pub mod report;
 pub mod rules;
+pub mod triage;

@@ -1,15 +1,12 @@
 //! The command line: parses arguments and wires the library's steps together.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use payplat::discover::discover;
+use payplat::check::{self, INPUT_ERROR, load_inputs, load_rules, write_stdout};
 use payplat::generate::{self, Violation};
-use payplat::inspect::{self, ErrorView};
-use payplat::load::{LoadError, load_all};
-use payplat::model::Document;
-use payplat::report::{self, Summary};
-use payplat::rules::engine::{Verdict, evaluate};
-use payplat::rules::{Rule, RuleError, RuleSet};
-use std::io::Write;
+use payplat::inspect;
+use payplat::load::LoadError;
+use payplat::report;
+use payplat::rules::Severity;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,8 +36,25 @@ enum Command {
         ignore: Vec<String>,
         #[command(flatten)]
         rules: RuleDirs,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// The configuration file (default: the nearest payplat.toml from here up).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The lowest severity of a failing finding that fails the run.
+        #[arg(long, value_enum)]
+        fail_on: Option<Severity>,
+        /// Fail only on findings this baseline does not hold.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Record the current findings as the baseline (the run then does not fail on them).
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = report::Format::Human)]
+        format: report::Format,
+        /// Write the report to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = check::Color::Auto)]
+        color: check::Color,
     },
     /// List the rules in force.
     Rules {
@@ -117,11 +131,6 @@ enum Format {
     Json,
 }
 
-/// Exit status when a rule failed.
-const FINDINGS: u8 = 1;
-/// Exit status when an input or rule could not be loaded, or the command line is wrong.
-const INPUT_ERROR: u8 = 2;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -130,8 +139,27 @@ fn main() -> ExitCode {
             select,
             ignore,
             rules,
+            config,
+            fail_on,
+            baseline,
+            write_baseline,
             format,
-        } => run_check(&paths, &select, &ignore, &rules.dirs, format),
+            output,
+            color,
+        } => check::run(&check::Options {
+            paths,
+            select,
+            ignore,
+            rule_dirs: rules.dirs,
+            config,
+            fail_on,
+            baseline,
+            write_baseline,
+            format,
+            output,
+            color,
+        })
+        .map(ExitCode::from),
         Command::Rules { rules, format } => run_rules(&rules.dirs, format),
         Command::Explain { rule, rules } => run_explain(&rule, &rules.dirs),
         Command::Generate {
@@ -172,67 +200,6 @@ fn main() -> ExitCode {
 
 /// A run ends with an exit code, or a message that ends it with status 2.
 type Outcome = Result<ExitCode, String>;
-
-fn run_check(
-    paths: &[PathBuf],
-    select: &[String],
-    ignore: &[String],
-    dirs: &[PathBuf],
-    format: Format,
-) -> Outcome {
-    let rule_set = load_rules(dirs)?;
-    let rules = chosen_rules(rule_set.rules, select, ignore)?;
-    let (documents, errors) = load_inputs(paths);
-    let errors: Vec<&LoadError> = errors.iter().collect();
-    let evaluation = evaluate(&rules, &documents);
-    let summary = Summary::new(&documents, &evaluation, &errors);
-    write_stdout(|out| match format {
-        Format::Human => report::human::write(out, &evaluation.findings, &summary),
-        Format::Json => report::json::write(
-            out,
-            &evaluation.findings,
-            errors.iter().map(|e| ErrorView::from(*e)).collect(),
-            &summary,
-        ),
-    })?;
-    Ok(if !errors.is_empty() {
-        ExitCode::from(INPUT_ERROR)
-    } else if evaluation
-        .findings
-        .iter()
-        .any(|f| f.verdict == Verdict::Fail)
-    {
-        ExitCode::from(FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// The rules `--select` keeps and `--ignore` leaves out; naming a rule that does not exist is an error.
-fn chosen_rules(
-    rules: Vec<Rule>,
-    select: &[String],
-    ignore: &[String],
-) -> Result<Vec<Rule>, String> {
-    let names = |rule: &Rule, list: &[String]| {
-        list.iter()
-            .any(|s| s.eq_ignore_ascii_case(&rule.code) || *s == rule.name)
-    };
-    if let Some(unknown) = select
-        .iter()
-        .chain(ignore)
-        .find(|s| !rules.iter().any(|r| names(r, std::slice::from_ref(s))))
-    {
-        return Err(format!(
-            "no rule is called `{unknown}`; `payplat rules` lists them"
-        ));
-    }
-    Ok(rules
-        .into_iter()
-        .filter(|rule| select.is_empty() || names(rule, select))
-        .filter(|rule| !names(rule, ignore))
-        .collect())
-}
 
 fn run_rules(dirs: &[PathBuf], format: Format) -> Outcome {
     let rule_set = load_rules(dirs)?;
@@ -307,7 +274,7 @@ fn run_generate(
 }
 
 fn run_inspect(paths: &[PathBuf], format: Format, with_values: bool) -> Outcome {
-    let (documents, errors) = load_inputs(paths);
+    let (documents, errors) = load_inputs(paths, false);
     let errors: Vec<&LoadError> = errors.iter().collect();
     let report = inspect::report(&documents, &errors, with_values);
     write_stdout(|out| match format {
@@ -319,51 +286,4 @@ fn run_inspect(paths: &[PathBuf], format: Format, with_values: bool) -> Outcome 
     } else {
         ExitCode::from(INPUT_ERROR)
     })
-}
-
-fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, String> {
-    let rule_set = RuleSet::load(dirs).map_err(|errors: Vec<RuleError>| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("cannot use the rules:\n  {}", lines.join("\n  "))
-    })?;
-    for replaced in &rule_set.replaced {
-        eprintln!("note: {replaced}");
-    }
-    Ok(rule_set)
-}
-
-/// Loads every input; problems are printed to standard error as they are returned.
-fn load_inputs(paths: &[PathBuf]) -> (Vec<Document>, Vec<LoadError>) {
-    let discovered = discover(paths);
-    for note in &discovered.notes {
-        eprintln!("note: {note}");
-    }
-    let mut documents = Vec::new();
-    let mut errors = discovered.errors;
-    for loaded in load_all(&discovered.inputs) {
-        match loaded {
-            Ok(document) => documents.push(document),
-            Err(error) => errors.push(error),
-        }
-    }
-    for error in &errors {
-        eprintln!("error: {error}");
-        if let Some(help) = error.help() {
-            eprintln!("  help: {help}");
-        }
-    }
-    (documents, errors)
-}
-
-/// Writes to standard output; a closed pipe (`| head`) is not an error.
-fn write_stdout(
-    write: impl FnOnce(&mut std::io::StdoutLock) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    match write(&mut out).and_then(|()| out.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write the output: {error}"))
-        }
-        _ => Ok(()),
-    }
 }

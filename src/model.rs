@@ -170,6 +170,9 @@ pub struct Resource {
     pub unknown: Vec<String>,
     /// Attributes Terraform marks sensitive: never print their values.
     pub sensitive: Vec<String>,
+    /// File pointers of other copies of the values (a plan repeats them in `resource_changes`),
+    /// so that no excerpt of the file shows a sensitive value from a copy either.
+    pub copies: Vec<String>,
     pub references: Vec<Reference>,
     /// CDKTF construct path (`Stack/construct/id`), where the synth records one.
     pub construct_path: Option<String>,
@@ -193,6 +196,24 @@ impl Resource {
     }
 }
 
+impl Document {
+    /// Every place in the text that holds a sensitive value.
+    pub fn sensitive_spans(&self) -> Vec<crate::locate::Span> {
+        let pointers: Vec<String> = self
+            .resources
+            .iter()
+            .flat_map(|r| {
+                std::iter::once(&r.values_pointer)
+                    .chain(&r.copies)
+                    .flat_map(move |base| r.sensitive.iter().map(move |s| format!("{base}{s}")))
+            })
+            .collect();
+        crate::locate::locate_all(&self.text, pointers.iter().map(String::as_str))
+            .into_values()
+            .collect()
+    }
+}
+
 /// One loaded input file, normalized.
 #[derive(Debug)]
 pub struct Document {
@@ -208,4 +229,6 @@ pub struct Document {
     pub resources: Vec<Resource>,
     /// The decoded text, kept so diagnostics can be located lazily.
     pub text: String,
+    /// SHA-256 of the bytes read, when the caller asked for it (evidence reports).
+    pub sha256: Option<String>,
 }

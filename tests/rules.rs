@@ -37,7 +37,12 @@ fn listing(findings: &[Finding]) -> String {
                 .unwrap_or_else(|| "-".into());
             format!(
                 "{} {:?} {} {} {}\n  {}\n",
-                f.rule.code, f.verdict, position, f.resource.address, f.pointer, f.message
+                f.rule.code,
+                f.verdict,
+                position,
+                f.resource.address,
+                f.pointer,
+                f.message()
             )
         })
         .collect()

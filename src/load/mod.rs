@@ -194,17 +194,21 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         module_count: loaded.module_count,
         resources,
         text,
+        sha256: None,
     })
 }
 
 /// Reads and loads one file.
 pub fn load_file(path: &Path) -> Result<Document, LoadError> {
+    load_bytes(path, read_file(path)?)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     let metadata = std::fs::metadata(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
     if !metadata.is_file() {
         return Err(LoadError::new(path, Problem::NotAFile));
     }
-    let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
-    load_bytes(path, bytes)
+    std::fs::read(path).map_err(|e| LoadError::new(path, Problem::Read(e)))
 }
 
 /// Attributes that hold a secret's content whether or not the input marks them sensitive
@@ -226,23 +230,36 @@ fn mark_secret_content(resource: &mut crate::model::Resource) {
     }
 }
 
-/// Loads one discovered input.
-pub fn load_input(input: &Input) -> Result<Document, LoadError> {
-    match input {
-        Input::File(path) => load_file(path),
+/// Loads one discovered input; with `digest`, records the SHA-256 of its bytes.
+pub fn load_input(input: &Input, digest: bool) -> Result<Document, LoadError> {
+    let bytes = match input {
+        Input::File(path) => read_file(path)?,
         Input::Stdin => {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|e| LoadError::new(input.path(), Problem::Read(e)))?;
-            load_bytes(input.path(), bytes)
+            bytes
         }
-    }
+    };
+    let sha256 = digest.then(|| {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    let mut document = load_bytes(input.path(), bytes)?;
+    document.sha256 = sha256;
+    Ok(document)
 }
 
 /// Loads every input in parallel; results keep the order of `inputs`.
-pub fn load_all(inputs: &[Input]) -> Vec<Result<Document, LoadError>> {
-    inputs.par_iter().map(load_input).collect()
+pub fn load_all(inputs: &[Input], digest: bool) -> Vec<Result<Document, LoadError>> {
+    inputs
+        .par_iter()
+        .map(|input| load_input(input, digest))
+        .collect()
 }
 
 /// What each loader returns.

@@ -107,7 +107,7 @@ impl Identity {
 impl TreeEntry {
     fn into_resource(
         mut self,
-        change: Option<Map<String, Value>>,
+        change: Option<(usize, Map<String, Value>)>,
         references: &ConfigReferences,
     ) -> Resource {
         let values = match self.object.remove("values") {
@@ -120,9 +120,12 @@ impl TreeEntry {
         }
         let mut unknown = Vec::new();
         let mut action = Action::NoOp;
-        if let Some(change) = &change {
-            if let Some(mask) = change.get("after_sensitive") {
-                true_leaves(mask, &mut sensitive);
+        if let Some((_, change)) = &change {
+            // What was sensitive before the change is treated as sensitive still.
+            for mask in ["after_sensitive", "before_sensitive"] {
+                if let Some(mask) = change.get(mask) {
+                    true_leaves(mask, &mut sensitive);
+                }
             }
             if let Some(mask) = change.get("after_unknown") {
                 true_leaves(mask, &mut unknown);
@@ -131,6 +134,10 @@ impl TreeEntry {
         }
         sensitive.sort();
         sensitive.dedup();
+        let copies = match &change {
+            Some((position, _)) => change_sides(*position),
+            None => Vec::new(),
+        };
         Resource {
             references: references.of(self.module.as_deref(), &self.identity),
             address: self.address,
@@ -143,6 +150,7 @@ impl TreeEntry {
             values,
             unknown,
             sensitive,
+            copies,
             construct_path: None,
             values_pointer: pointer::join(&self.pointer, "values"),
             pointer: self.pointer,
@@ -287,13 +295,12 @@ impl Changes {
     }
 
     /// The `change` object of the entry for `address`, which is then no longer unclaimed.
-    fn claim(&mut self, address: &str) -> Option<Map<String, Value>> {
-        let mut entry = self
-            .entries
-            .get_mut(*self.by_address.get(address)?)?
-            .take()?;
+    /// The position and `change` object of the entry for `address`, which is then no longer unclaimed.
+    fn claim(&mut self, address: &str) -> Option<(usize, Map<String, Value>)> {
+        let position = *self.by_address.get(address)?;
+        let mut entry = self.entries.get_mut(position)?.take()?;
         match entry.remove("change") {
-            Some(Value::Object(change)) => Some(change),
+            Some(Value::Object(change)) => Some((position, change)),
             _ => None,
         }
     }
@@ -344,15 +351,15 @@ fn change_resource(
         )
     })?;
     // What exists after apply is what rules see; for a delete, show what is being removed.
-    let (side, mask) = if action.is_live() {
-        ("after", "after_sensitive")
-    } else {
-        ("before", "before_sensitive")
-    };
+    let side = if action.is_live() { "after" } else { "before" };
     let mut sensitive = Vec::new();
-    if let Some(mask) = change.get(mask) {
-        true_leaves(mask, &mut sensitive);
+    for mask in ["after_sensitive", "before_sensitive"] {
+        if let Some(mask) = change.get(mask) {
+            true_leaves(mask, &mut sensitive);
+        }
     }
+    sensitive.sort();
+    sensitive.dedup();
     let mut unknown = Vec::new();
     if let (true, Some(mask)) = (action.is_live(), change.get("after_unknown")) {
         true_leaves(mask, &mut unknown);
@@ -373,10 +380,18 @@ fn change_resource(
         values,
         unknown,
         sensitive,
+        copies: change_sides(position),
         construct_path: None,
         values_pointer: format!("{entry_pointer}/change/{side}"),
         pointer: entry_pointer,
     })
+}
+
+/// The two sides of a change, each a copy of a resource's values: planned and prior.
+fn change_sides(position: usize) -> Vec<String> {
+    ["after", "before"]
+        .map(|side| format!("/resource_changes/{position}/change/{side}"))
+        .to_vec()
 }
 
 /// References of each configured resource, keyed by module path (without instance keys) and

@@ -77,6 +77,7 @@ fn resource(
         values,
         unknown: Vec::new(),
         sensitive: Vec::new(),
+        copies: Vec::new(),
         references,
         construct_path,
         values_pointer: pointer.clone(),

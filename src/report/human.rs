@@ -1,57 +1,324 @@
-//! A plain listing: one block per finding, then a summary line.
+//! Diagnostics for people: each finding with the offending input underlined, the resource,
+//! the construct path and the fix; then one summary line.
+//!
+//! Plans are often one line of many megabytes, so a finding shows an excerpt: the lines around
+//! it, each cut to a window around the offending column.
 
-use super::Summary;
-use crate::rules::engine::{Finding, Verdict};
+use super::{Report, plural};
+use crate::locate::Span;
+use crate::rules::engine::{Finding, Status, Verdict};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use std::collections::HashMap;
+use std::fmt;
 use std::io::{self, Write};
+use std::path::Path;
 
-pub fn write(out: &mut impl Write, findings: &[Finding], summary: &Summary) -> io::Result<()> {
-    for finding in findings {
-        let position = finding
-            .position
-            .map(|p| format!(":{}:{}", p.line, p.column))
-            .unwrap_or_default();
-        let verdict = match finding.verdict {
-            Verdict::Fail => "fail",
-            Verdict::Undetermined => "undetermined",
-        };
-        writeln!(
-            out,
-            "{}{position}: {verdict} {} {} ({})",
-            finding.document.path.display(),
-            finding.rule.code,
-            finding.rule.name,
-            finding.rule.severity
-        )?;
-        write!(out, "    {}", finding.resource.address)?;
-        if let Some(path) = &finding.resource.construct_path {
-            write!(out, "  [{path}]")?;
-        }
-        writeln!(out)?;
-        writeln!(out, "    {}", finding.message)?;
-        if finding.verdict == Verdict::Fail {
-            writeln!(out, "    help: {}", finding.rule.help)?;
-        }
+/// The widest piece of one line an excerpt shows.
+const WINDOW: usize = 100;
+/// How much of the line before the offending column the window keeps.
+const LEAD: usize = 30;
+const WIDTH: usize = 110;
+
+pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()> {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_links(false);
+    let mut sensitive: HashMap<&Path, Vec<Span>> = HashMap::new();
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Active)
+    {
+        let document = finding.document;
+        let sensitive = sensitive
+            .entry(&document.path)
+            .or_insert_with(|| document.sensitive_spans());
+        let shown = Shown::new(finding, sensitive);
+        let mut rendered = String::new();
+        handler
+            .render_report(&mut rendered, &shown)
+            .map_err(io::Error::other)?;
+        writeln!(out, "{rendered}")?;
     }
-    writeln!(
-        out,
-        "{} checked in {}, {} checked by a rule: {} failing, {} undetermined{}",
+    let summary = &report.summary;
+    let mut line = format!(
+        "{} in {}, {} checked: {} failing",
         plural(summary.resources, "resource"),
         plural(summary.files, "file"),
         summary.checked,
-        summary.failures,
-        summary.undetermined,
-        if summary.errors > 0 {
-            format!(", {} not loaded", plural(summary.errors, "input"))
-        } else {
-            String::new()
+        summary.failures
+    );
+    if !summary.by_severity.is_empty() {
+        let by: Vec<String> = summary
+            .by_severity
+            .iter()
+            .rev()
+            .map(|(severity, n)| format!("{n} {severity}"))
+            .collect();
+        line.push_str(&format!(" ({})", by.join(", ")));
+    }
+    line.push_str(&format!(", {} undetermined", summary.undetermined));
+    for (n, what) in [
+        (summary.suppressed, "suppressed"),
+        (summary.baselined, "in the baseline"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
         }
-    )
+    }
+    if summary.errors > 0 {
+        line.push_str(&format!(", {} not loaded", plural(summary.errors, "input")));
+    }
+    if let Some(elapsed) = summary.elapsed {
+        line.push_str(&format!(" in {:.2}s", elapsed.as_secs_f64()));
+    }
+    writeln!(out, "{line}")
 }
 
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+/// One finding as miette renders it.
+struct Shown<'f> {
+    finding: &'f Finding<'f>,
+    excerpt: Option<Excerpt>,
+}
+
+impl<'f> Shown<'f> {
+    fn new(finding: &'f Finding<'f>, sensitive: &[Span]) -> Self {
+        let name = finding.document.path.display().to_string();
+        let excerpt = finding.span.zip(finding.position).map(|(span, position)| {
+            Excerpt::new(
+                &finding.document.text,
+                span,
+                name,
+                (position.line, position.column),
+                sensitive,
+            )
+        });
+        Shown { finding, excerpt }
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.rule.code)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let finding = self.finding;
+        let what = finding.summary.as_deref().unwrap_or(&finding.rule.title);
+        write!(f, "{}: {what}", finding.resource.address)?;
+        if let Some(path) = &finding.resource.construct_path {
+            write!(f, "\n  construct: {path}")?;
+        }
+        if self.excerpt.is_none() {
+            write!(
+                f,
+                "\n  {} ({})",
+                finding.detail,
+                finding.document.path.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let rule = self.finding.rule;
+        let verdict = match self.finding.verdict {
+            Verdict::Undetermined => " undetermined",
+            _ => "",
+        };
+        Some(Box::new(format!(
+            "{} {} ({}){verdict}",
+            rule.code, rule.name, rule.severity
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.verdict {
+            Verdict::Fail => miette::Severity::Error,
+            _ => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self.finding.verdict {
+            Verdict::Fail => Some(Box::new(&self.finding.rule.help)),
+            _ => Some(Box::new(
+                "payplat cannot decide this before apply; check the value once it is known",
+            )),
+        }
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.excerpt.as_ref().map(|e| e as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let excerpt = self.excerpt.as_ref()?;
+        let label =
+            LabeledSpan::new_primary_with_span(Some(self.finding.detail.clone()), excerpt.label);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// The lines around a finding, long lines cut to a window around its column.
+struct Excerpt {
+    name: String,
+    /// 1-based line and column of the offending part in the file.
+    position: (usize, usize),
+    text: String,
+    /// 0-based line number of the excerpt's first line.
+    first_line: usize,
+    /// The offending part, in excerpt coordinates.
+    label: SourceSpan,
+}
+
+impl Excerpt {
+    /// `position` is the 1-based line and column of `span.start`; `sensitive` are the spans of
+    /// values never to be shown, masked with `*` wherever they fall in the excerpt.
+    fn new(
+        text: &str,
+        span: Span,
+        name: String,
+        position: (usize, usize),
+        sensitive: &[Span],
+    ) -> Excerpt {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |at| at + 1);
+        let line_end = text[span.start..]
+            .find('\n')
+            .map_or(text.len(), |at| span.start + at);
+        let region_start = if line_start > 0 {
+            text[..line_start - 1].rfind('\n').map_or(0, |at| at + 1)
+        } else {
+            0
+        };
+        let region_end = if line_end < text.len() {
+            text[line_end + 1..]
+                .find('\n')
+                .map_or(text.len(), |at| line_end + 1 + at)
+        } else {
+            line_end
+        };
+        let region = mask(text, region_start..region_end, sensitive);
+        // From here on, offsets are in the region.
+        let (span_start, span_end) = (
+            span.start - region_start,
+            span.end.min(region_end) - region_start,
+        );
+        let (line_start, line_end) = (line_start - region_start, line_end - region_start);
+        let window_start = floor_boundary(&region, span_start.saturating_sub(LEAD).max(line_start));
+        let window_end = floor_boundary(&region, (window_start + WINDOW).min(line_end));
+        let mut excerpt = String::new();
+        let mut first_line = position.0 - 1;
+        if line_start > 0 {
+            excerpt.push_str(&cut(&region[..line_start - 1]));
+            excerpt.push('\n');
+            first_line -= 1;
+        }
+        if window_start > line_start {
+            excerpt.push('…');
+        }
+        let label_start = excerpt.len() + (span_start - window_start);
+        excerpt.push_str(&region[window_start..window_end]);
+        if window_end < line_end {
+            excerpt.push('…');
+        }
+        let label_len = (span_end.min(window_end).max(span_start + 1) - span_start)
+            .min(excerpt.len() - label_start);
+        if line_end < region.len() {
+            excerpt.push('\n');
+            excerpt.push_str(&cut(&region[line_end + 1..]));
+        }
+        Excerpt {
+            name,
+            position,
+            text: excerpt,
+            first_line,
+            label: SourceSpan::new(label_start.into(), label_len),
+        }
+    }
+}
+
+/// The text of `range` with every byte of a sensitive value replaced by `*` (a string keeps its
+/// quotes). Lengths do not change, so offsets stay valid.
+fn mask(text: &str, range: std::ops::Range<usize>, sensitive: &[Span]) -> String {
+    let mut bytes = text.as_bytes()[range.clone()].to_vec();
+    for span in sensitive {
+        let (mut start, mut end) = (span.start, span.end);
+        if text.as_bytes().get(start) == Some(&b'"') && end > start + 1 {
+            start += 1;
+            end -= 1;
+        }
+        let (from, to) = (start.max(range.start), end.min(range.end));
+        if from < to {
+            bytes[from - range.start..to - range.start].fill(b'*');
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A context line, cut to the window.
+fn cut(line: &str) -> String {
+    match line.char_indices().nth(WINDOW) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+impl SourceCode for Excerpt {
+    /// With context, the whole excerpt; without (as for the `[file:line:column]` header), the
+    /// offending line, placed at its true line and column in the file.
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = if before == 0 && after == 0 {
+            let start = self.text[..span.offset().min(self.text.len())]
+                .rfind('\n')
+                .map_or(0, |at| at + 1);
+            let end = self.text[start..]
+                .find('\n')
+                .map_or(self.text.len(), |at| start + at);
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                &self.text.as_bytes()[start..end],
+                SourceSpan::new(start.into(), end - start),
+                self.position.0 - 1,
+                self.position.1 - 1,
+                1,
+            )
+        } else {
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                self.text.as_bytes(),
+                SourceSpan::new(0.into(), self.text.len()),
+                self.first_line,
+                0,
+                self.text.matches('\n').count() + 1,
+            )
+        };
+        Ok(Box::new(contents))
     }
 }

@@ -1,21 +1,22 @@
-//! The JSON report. Its shape is versioned: fields are added, never renamed or removed, without
-//! a new `version`.
+//! The JSON report. Its shape is versioned: within a `version`, fields are only added.
 
-use super::Summary;
+use super::Report;
 use crate::inspect::ErrorView;
 use crate::rules::Severity;
-use crate::rules::engine::{Finding, Verdict};
+use crate::rules::engine::{Status, Verdict};
 use serde::Serialize;
 use std::io::{self, Write};
 
 pub const VERSION: u32 = 1;
 
 #[derive(Serialize)]
-struct Report<'a> {
+struct Json<'a> {
     version: u32,
+    payplat: &'static str,
+    fail_on: Severity,
     findings: Vec<FindingView<'a>>,
     errors: Vec<ErrorView>,
-    summary: &'a Summary,
+    summary: &'a super::Summary,
 }
 
 #[derive(Serialize)]
@@ -24,44 +25,47 @@ struct FindingView<'a> {
     name: &'a str,
     severity: Severity,
     verdict: Verdict,
+    #[serde(flatten)]
+    status: &'a Status,
     file: String,
     line: Option<usize>,
     column: Option<usize>,
     pointer: &'a str,
     address: &'a str,
     construct_path: Option<&'a str>,
-    message: &'a str,
+    message: String,
     help: &'a str,
+    fingerprint: String,
 }
 
-pub fn write(
-    out: &mut impl Write,
-    findings: &[Finding],
-    errors: Vec<ErrorView>,
-    summary: &Summary,
-) -> io::Result<()> {
-    let report = Report {
+pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let json = Json {
         version: VERSION,
-        findings: findings
+        payplat: env!("CARGO_PKG_VERSION"),
+        fail_on: report.fail_on,
+        findings: report
+            .findings
             .iter()
             .map(|f| FindingView {
                 rule: &f.rule.code,
                 name: &f.rule.name,
                 severity: f.rule.severity,
                 verdict: f.verdict,
+                status: &f.status,
                 file: f.document.path.display().to_string(),
                 line: f.position.map(|p| p.line),
                 column: f.position.map(|p| p.column),
                 pointer: &f.pointer,
                 address: &f.resource.address,
                 construct_path: f.resource.construct_path.as_deref(),
-                message: &f.message,
+                message: f.message(),
                 help: &f.rule.help,
+                fingerprint: f.fingerprint(),
             })
             .collect(),
-        errors,
-        summary,
+        errors: report.errors.iter().map(ErrorView::from).collect(),
+        summary: &report.summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
+    serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
 }

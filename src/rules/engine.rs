@@ -3,7 +3,7 @@
 
 use super::ops::{self, DocumentIndex, attribute_name, is_expression, is_unknown, under};
 use super::schema::{Arg, Check, CheckKind, DecodeAs, Op, Path, Quantifier, Rule, Source};
-use crate::locate::{LineIndex, Position, locate_all};
+use crate::locate::{LineIndex, Position, Span, locate_all};
 use crate::model::{Document, Resource};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,6 +16,28 @@ pub enum Verdict {
     Fail,
     /// The value is known only after apply, or is an expression payplat cannot evaluate.
     Undetermined,
+    Pass,
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            Verdict::Fail => "fail",
+            Verdict::Undetermined => "undetermined",
+            Verdict::Pass => "pass",
+        })
+    }
+}
+
+/// Whether a finding counts, or was set aside by the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
+pub enum Status {
+    Active,
+    /// Set aside by a suppression in the configuration, with its reason.
+    Suppressed(String),
+    /// Recorded in the baseline: known before, not new.
+    Baselined,
 }
 
 /// A rule that does not hold (or cannot be decided) for one resource, at one place.
@@ -27,45 +49,119 @@ pub struct Finding<'a> {
     pub verdict: Verdict,
     /// JSON pointer in the file of what the finding is about.
     pub pointer: String,
-    pub message: String,
+    /// What the rule says is wrong, where its check gives a message.
+    pub summary: Option<String>,
+    /// What was found there, and what is required.
+    pub detail: String,
+    /// Where the pointer's value is in the text (or its closest located ancestor's).
+    pub span: Option<Span>,
     pub position: Option<Position>,
+    pub status: Status,
+}
+
+impl Finding<'_> {
+    pub fn message(&self) -> String {
+        match &self.summary {
+            Some(summary) => format!("{summary}: {}", self.detail),
+            None => self.detail.clone(),
+        }
+    }
+
+    /// Identifies the finding across runs and edits: rule, file, address and place, not lines.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [
+            self.rule.code.as_str(),
+            &self.document.path.to_string_lossy(),
+            &self.resource.address,
+            &self.pointer,
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Whether the finding fails the run at this severity threshold.
+    pub fn fails(&self, threshold: crate::rules::Severity) -> bool {
+        self.verdict == Verdict::Fail
+            && self.status == Status::Active
+            && self.rule.severity >= threshold
+    }
+}
+
+/// The verdict of one rule on one resource, failing or not: what evidence reports are made of.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    pub rule: &'a Rule,
+    pub document: &'a Document,
+    pub resource: &'a Resource,
+    pub verdict: Verdict,
 }
 
 /// What checking found, with how much was checked.
 pub struct Evaluation<'a> {
     pub findings: Vec<Finding<'a>>,
+    /// Every rule × resource pair evaluated, in the order of the findings' sort.
+    pub checks: Vec<Checked<'a>>,
     /// Resources at least one rule applied to.
     pub resources_checked: usize,
 }
 
 /// Runs every rule on every live resource it selects.
 pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<'a> {
-    let per_document: Vec<(Vec<Finding>, usize)> = documents
+    let per_document: Vec<(Vec<Finding>, Vec<Checked>, usize)> = documents
         .par_iter()
         .map(|document| {
             let index = DocumentIndex::new(document);
-            let results: Vec<(Vec<Finding>, bool)> = document
+            let results: Vec<(Vec<Finding>, Vec<Checked>)> = document
                 .resources
                 .par_iter()
                 .filter(|resource| resource.action.is_live())
                 .map(|resource| {
                     let mut findings = Vec::new();
-                    let mut checked = false;
+                    let mut checks = Vec::new();
                     for rule in rules.iter().filter(|rule| applies(rule, resource)) {
-                        checked = true;
-                        findings.extend(check_resource(rule, &index, resource));
+                        let found = check_resource(rule, &index, resource);
+                        let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
+                        checks.push(Checked {
+                            rule,
+                            document,
+                            resource,
+                            verdict,
+                        });
+                        findings.extend(found);
                     }
-                    (findings, checked)
+                    (findings, checks)
                 })
                 .collect();
-            let checked = results.iter().filter(|(_, checked)| *checked).count();
-            let mut findings: Vec<Finding> = results.into_iter().flat_map(|(f, _)| f).collect();
+            let resources_checked = results
+                .iter()
+                .filter(|(_, checks)| !checks.is_empty())
+                .count();
+            let (findings, checks): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+            let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
             locate_findings(document, &mut findings);
-            (findings, checked)
+            (
+                findings,
+                checks.into_iter().flatten().collect(),
+                resources_checked,
+            )
         })
         .collect();
-    let resources_checked = per_document.iter().map(|(_, checked)| checked).sum();
-    let mut findings: Vec<Finding> = per_document.into_iter().flat_map(|(f, _)| f).collect();
+    let resources_checked = per_document.iter().map(|(_, _, n)| n).sum();
+    let mut findings = Vec::new();
+    let mut checks = Vec::new();
+    for (document_findings, document_checks, _) in per_document {
+        findings.extend(document_findings);
+        checks.extend(document_checks);
+    }
     findings.sort_by(|a, b| {
         let key = |f: &Finding<'a>| {
             (
@@ -73,13 +169,14 @@ pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<
                 f.position.map(|p| (p.line, p.column)),
                 f.rule.code.clone(),
                 f.pointer.clone(),
-                f.message.clone(),
+                f.detail.clone(),
             )
         };
         key(a).cmp(&key(b))
     });
     Evaluation {
         findings,
+        checks,
         resources_checked,
     }
 }
@@ -92,35 +189,27 @@ fn locate_findings(document: &Document, findings: &mut [Finding]) {
     if findings.is_empty() {
         return;
     }
-    let spans = locate_all(&document.text, findings.iter().map(|f| f.pointer.as_str()));
-    let lines = LineIndex::new(&document.text);
-    let mut positions: Vec<Option<Position>> = findings
+    // A value known only after apply is not in the file: the closest ancestor that is stands in.
+    let candidates: Vec<String> = findings
         .iter()
-        .map(|f| {
-            spans
-                .get(f.pointer.as_str())
-                .map(|span| lines.position(&document.text, span.start))
+        .flat_map(|f| {
+            crate::pointer::ancestors(&f.pointer).chain(std::iter::once(f.pointer.as_str()))
         })
+        .map(str::to_owned)
         .collect();
-    // A value known only after apply is not in the file: point at the closest place that is.
-    let missing: Vec<usize> = (0..findings.len())
-        .filter(|&i| positions[i].is_none())
-        .collect();
-    if !missing.is_empty() {
-        let ancestors: Vec<&str> = missing
-            .iter()
-            .flat_map(|&i| crate::pointer::ancestors(&findings[i].pointer))
-            .collect();
-        let spans = locate_all(&document.text, ancestors);
-        for i in missing {
-            let closest = crate::pointer::ancestors(&findings[i].pointer)
-                .filter_map(|a| spans.get(a))
-                .last();
-            positions[i] = closest.map(|span| lines.position(&document.text, span.start));
-        }
-    }
-    for (finding, position) in findings.iter_mut().zip(positions) {
-        finding.position = position;
+    let spans = locate_all(&document.text, candidates.iter().map(String::as_str));
+    let lines = LineIndex::new(&document.text);
+    for finding in findings.iter_mut() {
+        let span = std::iter::once(finding.pointer.as_str())
+            .chain(
+                crate::pointer::ancestors(&finding.pointer)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev(),
+            )
+            .find_map(|p| spans.get(p).copied());
+        finding.position = span.map(|span| lines.position(&document.text, span.start));
+        finding.span = span;
     }
 }
 
@@ -154,6 +243,7 @@ fn check_resource<'a>(
                 note.resource.pointer.clone(),
                 note.at.clone(),
                 note.message.clone(),
+                note.summary.clone(),
             ))
         })
         .map(|note| Finding {
@@ -162,8 +252,11 @@ fn check_resource<'a>(
             resource,
             verdict,
             pointer: under(&note.resource.values_pointer, &note.at),
-            message: note.message,
+            summary: note.summary,
+            detail: note.message,
+            span: None,
             position: None,
+            status: Status::Active,
         })
         .collect()
 }
@@ -232,6 +325,7 @@ impl<'v, 'a> Here<'v, 'a> {
     fn note(&self, message: String) -> Note<'a> {
         Note {
             resource: self.resource,
+            summary: None,
             at: self.at.clone(),
             message,
         }
@@ -266,6 +360,8 @@ impl<'v, 'a> Here<'v, 'a> {
 /// One place and what was found there.
 struct Note<'a> {
     resource: &'a Resource,
+    /// The message of the innermost check that gives one.
+    summary: Option<String>,
     /// Pointer relative to the resource's values.
     at: String,
     message: String,
@@ -389,7 +485,7 @@ impl<'a> Scope<'_, 'a> {
                 notes
                     .into_iter()
                     .map(|mut note| {
-                        note.message = format!("{message}: {}", note.message);
+                        note.summary.get_or_insert_with(|| message.clone());
                         note
                     })
                     .collect(),
@@ -850,7 +946,7 @@ impl<'a> Scope<'_, 'a> {
         let mut found = format!(
             "`{}` leads to {} with {} distinct `{}`",
             holder.name(),
-            crate::report::human::plural(targets.len(), to.join("/").as_str()),
+            crate::report::plural(targets.len(), to.join("/").as_str()),
             keys.len(),
             distinct[0].display(),
         );

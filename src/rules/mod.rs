@@ -11,6 +11,20 @@ use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
+/// Where payplat's documentation lives.
+pub const DOCS_BASE: &str = "https://github.com/payplat/payplat";
+
+/// A rule's documentation: its own `help-uri`, or the built-in rule's file.
+pub fn docs_url(rule: &Rule) -> String {
+    match &rule.help_uri {
+        Some(uri) => uri.clone(),
+        None => format!(
+            "{DOCS_BASE}/blob/main/rules/{}-{}.yaml",
+            rule.code, rule.name
+        ),
+    }
+}
+
 /// A rule file that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}: {reason}", file.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]

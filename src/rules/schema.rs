@@ -21,7 +21,9 @@ use serde_json_path::JsonPath;
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -61,6 +63,8 @@ pub struct Rule {
     pub help: String,
     /// The rule's documentation (Markdown): what it checks, why it matters, an example, what to use instead.
     pub doc: String,
+    /// Where the documentation is on the web (built-in rules: their file in the repository).
+    pub help_uri: Option<String>,
     /// Which resources the rule checks.
     pub resources: Selection,
     /// Values the checks refer to with `{param: NAME}`, with their defaults.

@@ -1,0 +1,213 @@
+//! `payplat check` from start to end: configuration, rules, inputs, evaluation, suppressions
+//! and baseline, report, exit status.
+
+use crate::config::{self, Config};
+use crate::discover::discover;
+use crate::load::{LoadError, load_all};
+use crate::model::Document;
+use crate::report::{self, Format, Report, Summary};
+use crate::rules::engine::evaluate;
+use crate::rules::{Rule, RuleSet, Severity};
+use crate::triage::{self, Baseline};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Exit status when a rule failed at or above the threshold.
+pub const FINDINGS: u8 = 1;
+/// Exit status when an input, a rule file or the configuration could not be used.
+pub const INPUT_ERROR: u8 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    /// When writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub rule_dirs: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub fail_on: Option<Severity>,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub color: Color,
+}
+
+/// Runs a check; `Err` is a message for a run that could not start (status 2).
+pub fn run(options: &Options) -> Result<u8, String> {
+    let started = Instant::now();
+    let config = Config::find(options.config.as_deref())?;
+    let dirs: Vec<PathBuf> = config
+        .rule_dirs
+        .iter()
+        .chain(&options.rule_dirs)
+        .cloned()
+        .collect();
+    let rule_set = load_rules(&dirs)?;
+    let mut rules = rule_set.rules;
+    config.apply_parameters(&mut rules)?;
+    let select = if options.select.is_empty() {
+        &config.select
+    } else {
+        &options.select
+    };
+    let ignore: Vec<String> = config
+        .ignore
+        .iter()
+        .chain(&options.ignore)
+        .cloned()
+        .collect();
+    let rules = chosen_rules(rules, select, &ignore)?;
+    let fail_on = options.fail_on.or(config.fail_on).unwrap_or(Severity::Info);
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()?;
+
+    let (documents, errors) = load_inputs(&options.paths, options.format == Format::Evidence);
+    let evaluation = evaluate(&rules, &documents);
+    let mut findings = evaluation.findings;
+    for expired in triage::suppress(&mut findings, &config.suppress, &config::today()) {
+        eprintln!("warning: {expired}");
+    }
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut findings);
+    }
+    if let Some(path) = &options.write_baseline {
+        Baseline::of(&findings).write(path)?;
+    }
+    let mut summary = Summary::new(
+        &documents,
+        &findings,
+        evaluation.resources_checked,
+        errors.len(),
+    );
+    summary.elapsed = Some(started.elapsed());
+    let report = Report {
+        findings: &findings,
+        checks: &evaluation.checks,
+        documents: &documents,
+        rules: &rules,
+        errors: &errors,
+        fail_on,
+        summary,
+    };
+    write_report(&report, options)?;
+    Ok(if !errors.is_empty() {
+        INPUT_ERROR
+    } else if options.write_baseline.is_none() && findings.iter().any(|f| f.fails(fail_on)) {
+        FINDINGS
+    } else {
+        0
+    })
+}
+
+fn write_report(report: &Report, options: &Options) -> Result<(), String> {
+    match &options.output {
+        Some(path) => {
+            let mut file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            report::write(
+                options.format,
+                report,
+                &mut file,
+                options.color == Color::Always,
+            )
+            .and_then(|()| file.flush())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let color = match options.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            write_stdout(|out| report::write(options.format, report, out, color))
+        }
+    }
+}
+
+/// The rules `--select` keeps and `--ignore` leaves out; naming a rule that does not exist is an error.
+fn chosen_rules(
+    rules: Vec<Rule>,
+    select: &[String],
+    ignore: &[String],
+) -> Result<Vec<Rule>, String> {
+    let names = |rule: &Rule, list: &[String]| {
+        list.iter()
+            .any(|s| s.eq_ignore_ascii_case(&rule.code) || *s == rule.name)
+    };
+    if let Some(unknown) = select
+        .iter()
+        .chain(ignore)
+        .find(|s| !rules.iter().any(|r| names(r, std::slice::from_ref(s))))
+    {
+        return Err(format!(
+            "no rule is called `{unknown}`; `payplat rules` lists them"
+        ));
+    }
+    Ok(rules
+        .into_iter()
+        .filter(|rule| select.is_empty() || names(rule, select))
+        .filter(|rule| !names(rule, ignore))
+        .collect())
+}
+
+/// The built-in rules and those of `dirs`; replacements are told on standard error.
+pub fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, String> {
+    let rule_set = RuleSet::load(dirs).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("cannot use the rules:\n  {}", lines.join("\n  "))
+    })?;
+    for replaced in &rule_set.replaced {
+        eprintln!("note: {replaced}");
+    }
+    Ok(rule_set)
+}
+
+/// Loads every input; problems are told on standard error as well as returned.
+pub fn load_inputs(paths: &[PathBuf], digest: bool) -> (Vec<Document>, Vec<LoadError>) {
+    let discovered = discover(paths);
+    for note in &discovered.notes {
+        eprintln!("note: {note}");
+    }
+    let mut documents = Vec::new();
+    let mut errors = discovered.errors;
+    for loaded in load_all(&discovered.inputs, digest) {
+        match loaded {
+            Ok(document) => documents.push(document),
+            Err(error) => errors.push(error),
+        }
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+        if let Some(help) = error.help() {
+            eprintln!("  help: {help}");
+        }
+    }
+    (documents, errors)
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the output: {error}"))
+        }
+        _ => Ok(()),
+    }
+}
