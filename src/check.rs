@@ -113,8 +113,9 @@ pub fn run(options: &Options) -> Result<u8, String> {
 fn write_report(report: &Report, options: &Options) -> Result<(), String> {
     match &options.output {
         Some(path) => {
-            let mut file = std::fs::File::create(path)
+            let file = std::fs::File::create(path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let mut file = std::io::BufWriter::new(file);
             report::write(
                 options.format,
                 report,
@@ -203,7 +204,7 @@ pub fn load_inputs(paths: &[PathBuf], digest: bool) -> (Vec<Document>, Vec<LoadE
 pub fn write_stdout(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match write(&mut out).and_then(|()| out.flush()) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(format!("cannot write the output: {error}"))

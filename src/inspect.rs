@@ -1,7 +1,7 @@
 //! `payplat inspect`: the normalized model as payplat sees it, for users and rule authors.
 
 use crate::load::LoadError;
-use crate::locate::{LineIndex, locate_all};
+use crate::locate::{locate_all, positions};
 use crate::model::{Action, Document, Index, Kind, Mode, Reference, Resource};
 use serde::Serialize;
 use serde_json::Value;
@@ -88,14 +88,19 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
         &document.text,
         document.resources.iter().map(|r| r.pointer.as_str()),
     );
-    let lines = LineIndex::new(&document.text);
+    let starts: Vec<usize> = document
+        .resources
+        .iter()
+        .filter_map(|r| spans.get(r.pointer.as_str()).map(|s| s.label_start()))
+        .collect();
+    let mut found = positions(&document.text, &starts).into_iter();
     let mut resources: Vec<ResourceView> = document
         .resources
         .iter()
         .map(|resource| {
             let position = spans
                 .get(resource.pointer.as_str())
-                .map(|span| lines.position(&document.text, span.label_start()));
+                .and_then(|_| found.next());
             ResourceView {
                 address: &resource.address,
                 resource_type: &resource.resource_type,

@@ -57,29 +57,44 @@ pub fn locate_all<'p>(
     found
 }
 
-/// Line starts of a text, computed once per file when the first position is needed.
-pub struct LineIndex {
-    starts: Vec<usize>,
+/// Line and column of byte offsets, for many offsets at once: one pass over the text in
+/// offset order, so a plan written on one line of many megabytes costs one pass, not one per
+/// finding.
+pub fn positions(text: &str, offsets: &[usize]) -> Vec<Position> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![Position { line: 1, column: 1 }; offsets.len()];
+    let (mut line, mut at, mut column) = (1, 0, 1);
+    for i in order {
+        let offset = floor_boundary(text, offsets[i].min(text.len()));
+        if offset < at {
+            // Repeated offsets share the position already found.
+            out[i] = Position { line, column };
+            continue;
+        }
+        let newlines = memchr_iter(b'\n', &text.as_bytes()[at..offset]).count();
+        if newlines > 0 {
+            line += newlines;
+            column = 1;
+            at += memchr::memrchr(b'\n', &text.as_bytes()[at..offset]).map_or(0, |n| n + 1);
+        }
+        column += text[at..offset].chars().count();
+        at = offset;
+        out[i] = Position { line, column };
+    }
+    out
 }
 
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1));
-        LineIndex { starts }
-    }
+/// The position of one offset.
+pub fn position(text: &str, offset: usize) -> Position {
+    positions(text, &[offset])[0]
+}
 
-    pub fn position(&self, text: &str, offset: usize) -> Position {
-        let line = self.starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.starts[line];
-        let column = text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
-        Position {
-            line: line + 1,
-            column: column + 1,
-        }
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
     }
+    at
 }
 
 struct Scanner<'t> {
@@ -307,20 +322,23 @@ mod tests {
 
     #[test]
     fn positions_are_one_based_and_count_characters() {
-        let index = LineIndex::new(TEXT);
         let span = locate(TEXT, "/é/k").unwrap();
         assert_eq!(
-            index.position(TEXT, span.start),
+            position(TEXT, span.start),
             Position {
                 line: 3,
                 column: 14
             }
         );
         assert_eq!(
-            index.position(TEXT, span.label_start()),
+            position(TEXT, span.label_start()),
             Position { line: 3, column: 9 }
         );
-        assert_eq!(index.position(TEXT, 0), Position { line: 1, column: 1 });
+        assert_eq!(position(TEXT, 0), Position { line: 1, column: 1 });
+        let many = positions(TEXT, &[span.start, 0, span.start, TEXT.len()]);
+        assert_eq!(many[0], many[2]);
+        assert_eq!(many[1], Position { line: 1, column: 1 });
+        assert_eq!(many[3], Position { line: 5, column: 2 });
     }
 }
 

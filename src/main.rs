@@ -17,6 +17,9 @@ use std::process::ExitCode;
     about = "Policy and compliance checks for synthesized Terraform plans"
 )]
 struct Cli {
+    /// Threads to load and check with (default: one per core).
+    #[arg(long, short = 'j', global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,6 +93,10 @@ enum Command {
         azs: u8,
         #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
         format: GenerateFormat,
+        /// With `--format plan-json`: this many instances of the platform (`module.platform[N]`),
+        /// 63 resources each, for large plans.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        copies: u32,
         /// Inject one violation of this rule (repeatable).
         #[arg(long = "violate", value_enum, value_name = "RULE")]
         violations: Vec<Violation>,
@@ -133,6 +140,12 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(jobs) = cli.jobs {
+        // Only fails if a pool exists already, and none does before this point.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global();
+    }
     let result = match cli.command {
         Command::Check {
             paths,
@@ -171,6 +184,7 @@ fn main() -> ExitCode {
             log_retention_days,
             azs,
             format,
+            copies,
             violations,
             output,
         } => {
@@ -182,6 +196,7 @@ fn main() -> ExitCode {
                 cluster_version,
                 log_retention_days,
                 azs: usize::from(azs),
+                copies: copies as usize,
                 violations,
             };
             run_generate(&options, format, output.as_deref())
@@ -259,12 +274,18 @@ fn run_generate(
     format: GenerateFormat,
     output: Option<&std::path::Path>,
 ) -> Outcome {
-    let document = match format {
-        GenerateFormat::TfJson => generate::cdktf(options),
-        GenerateFormat::PlanJson => generate::plan_json(options),
-    };
-    // As `cdktf synth` writes it: two-space indentation, sorted keys, no final newline.
-    let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+    let text = match format {
+        GenerateFormat::TfJson if options.copies > 1 => {
+            return Err("--copies makes plans: add --format plan-json".into());
+        }
+        // As `cdktf synth` writes it: two-space indentation, sorted keys, no final newline.
+        GenerateFormat::TfJson => serde_json::to_string_pretty(&generate::cdktf(options)),
+        // As `terraform show -json` writes it: one line.
+        GenerateFormat::PlanJson => {
+            serde_json::to_string(&generate::plan_json(options)).map(|line| line + "\n")
+        }
+    }
+    .map_err(|e| e.to_string())?;
     match output {
         Some(path) => std::fs::write(path, text)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,

@@ -20,6 +20,8 @@ pub struct Options {
     pub log_retention_days: u32,
     /// Availability zones, with one public and one private subnet in each.
     pub azs: usize,
+    /// Instances of the platform in a plan, as `module.platform[N]` (1: the root module alone).
+    pub copies: usize,
     pub violations: Vec<Violation>,
 }
 
@@ -33,6 +35,7 @@ impl Default for Options {
             cluster_version: "1.29".into(),
             log_retention_days: 7,
             azs: 3,
+            copies: 1,
             violations: Vec::new(),
         }
     }
@@ -94,7 +97,7 @@ pub fn cdktf(options: &Options) -> Value {
 
 /// The platform as `terraform show -json` plans it from empty state.
 pub fn plan_json(options: &Options) -> Value {
-    plan::render(&platform(options))
+    plan::render(&platform(options), options.copies)
 }
 
 impl Platform {

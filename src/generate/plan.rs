@@ -46,7 +46,9 @@ fn sensitive(resource_type: &str) -> &'static [&'static str] {
     }
 }
 
-pub fn render(platform: &Platform) -> Value {
+/// The plan; with `copies` above 1, that many instances of the platform as a counted child
+/// module (`module.platform[N]`), to make plans of any size.
+pub fn render(platform: &Platform, copies: usize) -> Value {
     let evaluator = Evaluator { platform };
     let mut planned = Vec::new();
     let mut changes = Vec::new();
@@ -98,7 +100,7 @@ pub fn render(platform: &Platform) -> Value {
             json!({"expression": expression(&output.value), "description": output.description}),
         );
     }
-    json!({
+    let mut plan = json!({
         "format_version": "1.2",
         "terraform_version": "1.9.8",
         "planned_values": {"outputs": output_values, "root_module": {"resources": planned}},
@@ -113,7 +115,55 @@ pub fn render(platform: &Platform) -> Value {
         "applyable": true,
         "complete": true,
         "errored": false,
-    })
+    });
+    if copies > 1 {
+        into_module_copies(&mut plan, copies);
+    }
+    plan
+}
+
+/// Moves the root module's resources into `copies` instances of `module.platform`.
+fn into_module_copies(plan: &mut Value, copies: usize) {
+    const MODULE: &str = "module.platform";
+    let planned = plan["planned_values"]["root_module"]["resources"].take();
+    let changes = plan["resource_changes"].take();
+    let instances: Vec<Value> = (0..copies)
+        .map(|i| {
+            let instance = format!("{MODULE}[{i}]");
+            let mut resources = planned.clone();
+            for resource in resources.as_array_mut().into_iter().flatten() {
+                resource["address"] = json!(format!(
+                    "{instance}.{}",
+                    resource["address"].as_str().unwrap_or_default()
+                ));
+            }
+            json!({"address": instance, "resources": resources})
+        })
+        .collect();
+    let changes: Vec<Value> = (0..copies)
+        .flat_map(|i| {
+            let instance = format!("{MODULE}[{i}]");
+            changes
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |mut change| {
+                    change["address"] = json!(format!(
+                        "{instance}.{}",
+                        change["address"].as_str().unwrap_or_default()
+                    ));
+                    change["module_address"] = json!(instance);
+                    change
+                })
+        })
+        .collect();
+    plan["planned_values"] = json!({"root_module": {"child_modules": instances}});
+    plan["resource_changes"] = json!(changes);
+    plan["output_changes"] = json!({});
+    let root = &mut plan["configuration"]["root_module"];
+    let module = json!({"resources": root["resources"].take()});
+    *root = json!({"module_calls": {"platform": {"source": "./platform", "count_expression": {"constant_value": copies}, "module": module}}});
 }
 
 fn address(block: &Block, mode: Mode) -> String {

@@ -3,7 +3,7 @@
 
 use super::ops::{self, DocumentIndex, attribute_name, is_expression, is_unknown, under};
 use super::schema::{Arg, Check, CheckKind, DecodeAs, Op, Path, Quantifier, Rule, Source};
-use crate::locate::{LineIndex, Position, Span, locate_all};
+use crate::locate::{Position, Span, locate_all, positions};
 use crate::model::{Document, Resource};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -198,18 +198,22 @@ fn locate_findings(document: &Document, findings: &mut [Finding]) {
         .map(str::to_owned)
         .collect();
     let spans = locate_all(&document.text, candidates.iter().map(String::as_str));
-    let lines = LineIndex::new(&document.text);
     for finding in findings.iter_mut() {
-        let span = std::iter::once(finding.pointer.as_str())
-            .chain(
-                crate::pointer::ancestors(&finding.pointer)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev(),
-            )
-            .find_map(|p| spans.get(p).copied());
-        finding.position = span.map(|span| lines.position(&document.text, span.start));
-        finding.span = span;
+        let mut closest = std::iter::once(finding.pointer.as_str()).chain(
+            crate::pointer::ancestors(&finding.pointer)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev(),
+        );
+        finding.span = closest.find_map(|p| spans.get(p).copied());
+    }
+    let starts: Vec<usize> = findings
+        .iter()
+        .filter_map(|f| f.span.map(|s| s.start))
+        .collect();
+    let mut found = positions(&document.text, &starts).into_iter();
+    for finding in findings.iter_mut().filter(|f| f.span.is_some()) {
+        finding.position = found.next();
     }
 }
 
@@ -853,11 +857,7 @@ impl<'a> Scope<'_, 'a> {
             let node = here.at(value, &at);
             match value.as_str() {
                 Some(id) if !is_unknown(value) && !is_expression(id) => {
-                    let found: Vec<&Resource> = self
-                        .index
-                        .of_types(to)
-                        .filter(|r| r.values.get("id").and_then(Value::as_str) == Some(id))
-                        .collect();
+                    let found = self.index.with_id(to, id);
                     if found.is_empty() {
                         unresolved.push(format!("{id} is not in this file"));
                     }

@@ -4,9 +4,10 @@
 use crate::expr;
 use crate::model::{Document, Mode, Resource};
 use crate::pointer;
+use ahash::AHashMap;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Stands in the values where Terraform knows a value only after apply, so selectors find it.
 pub const UNKNOWN: &str = "\u{0}payplat:known-after-apply\u{0}";
@@ -60,39 +61,82 @@ fn place(root: &mut Value, at: &str, value: Value) {
     *slot = value;
 }
 
-/// The resources of one document, by address and by type.
+/// The resources of one document, by address, type and id: built on first use, since only
+/// rules that follow references or look at other resources need it.
 pub struct DocumentIndex<'a> {
     pub document: &'a Document,
-    by_address: HashMap<&'a str, Vec<&'a Resource>>,
-    by_type: HashMap<&'a str, Vec<&'a Resource>>,
+    maps: OnceLock<Maps<'a>>,
+}
+
+#[derive(Default)]
+struct Maps<'a> {
+    by_address: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// Instances by the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`).
+    by_base_address: AHashMap<&'a str, Vec<&'a Resource>>,
+    by_type: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// By type and `id` value, for plans that name existing objects by id.
+    by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
 }
 
 impl<'a> DocumentIndex<'a> {
     pub fn new(document: &'a Document) -> Self {
-        let mut by_address: HashMap<&str, Vec<&Resource>> = HashMap::new();
-        let mut by_type: HashMap<&str, Vec<&Resource>> = HashMap::new();
-        for resource in document.resources.iter().filter(|r| r.action.is_live()) {
-            by_address
-                .entry(&resource.address)
-                .or_default()
-                .push(resource);
-            by_type
-                .entry(&resource.resource_type)
-                .or_default()
-                .push(resource);
-        }
         DocumentIndex {
             document,
-            by_address,
-            by_type,
+            maps: OnceLock::new(),
         }
+    }
+
+    fn maps(&self) -> &Maps<'a> {
+        self.maps.get_or_init(|| {
+            let mut maps = Maps::default();
+            for resource in self
+                .document
+                .resources
+                .iter()
+                .filter(|r| r.action.is_live())
+            {
+                maps.by_address
+                    .entry(&resource.address)
+                    .or_default()
+                    .push(resource);
+                maps.by_base_address
+                    .entry(base_address(resource))
+                    .or_default()
+                    .push(resource);
+                maps.by_type
+                    .entry(&resource.resource_type)
+                    .or_default()
+                    .push(resource);
+                if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
+                    maps.by_id
+                        .entry((&resource.resource_type, id))
+                        .or_default()
+                        .push(resource);
+                }
+            }
+            maps
+        })
+    }
+
+    /// Live resources of one of `types` whose `id` is `id`.
+    pub fn with_id(&self, types: &[String], id: &str) -> Vec<&'a Resource> {
+        let by_id = &self.maps().by_id;
+        types
+            .iter()
+            .flat_map(|t| by_id.get(&(t.as_str(), id)).into_iter().flatten().copied())
+            .collect()
     }
 
     /// Live resources of the given types.
     pub fn of_types<'t>(&'t self, types: &'t [String]) -> impl Iterator<Item = &'a Resource> + 't {
-        types
-            .iter()
-            .flat_map(|t| self.by_type.get(t.as_str()).into_iter().flatten().copied())
+        types.iter().flat_map(|t| {
+            self.maps()
+                .by_type
+                .get(t.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+        })
     }
 
     /// The resources a traversal written in `from`'s module names: `aws_subnet.a.id` names
@@ -124,33 +168,38 @@ impl<'a> DocumentIndex<'a> {
         base.push_str(resource_type);
         base.push('.');
         base.push_str(name);
+        let maps = self.maps();
         let found: Vec<&Resource> = match index.filter(|i| *i != "[*]") {
             // A configuration holds one block for all instances of a counted resource.
-            Some(index) => self
+            Some(index) => maps
                 .by_address
                 .get(format!("{base}{index}").as_str())
                 .or_else(|| {
-                    self.by_address
+                    maps.by_address
                         .get(base.as_str())
                         .filter(|_| self.document.kind.is_configuration())
                 })
                 .cloned()
                 .unwrap_or_default(),
-            None => self
-                .by_type
-                .get(resource_type)
-                .into_iter()
-                .flatten()
-                .filter(|r| {
-                    r.mode == mode
-                        && r.address
-                            .strip_prefix(base.as_str())
-                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('['))
-                })
-                .copied()
-                .collect(),
+            None => maps
+                .by_base_address
+                .get(base.as_str())
+                .cloned()
+                .unwrap_or_default(),
         };
         Some(found)
+    }
+}
+
+/// The address of the resource an instance belongs to: `module.m[0].aws_x.y` for
+/// `module.m[0].aws_x.y["k"]`.
+fn base_address(resource: &Resource) -> &str {
+    match &resource.index {
+        Some(index) => resource
+            .address
+            .strip_suffix(index.to_string().as_str())
+            .unwrap_or(&resource.address),
+        None => &resource.address,
     }
 }
 
