@@ -8,6 +8,11 @@ use payplat::load::LoadError;
 use payplat::report;
 use payplat::rules::Severity;
 use std::path::PathBuf;
+
+// Loading a plan makes millions of small allocations; mimalloc serves them in about half the
+// time the system allocator takes (see bench/run.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 #[derive(Parser)]

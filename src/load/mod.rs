@@ -9,8 +9,11 @@ mod tree;
 
 use crate::discover::Input;
 use crate::model::{Document, Kind};
+use crate::pointer;
 use rayon::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -148,37 +151,21 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     if text.trim().is_empty() {
         return Err(LoadError::new(path, Problem::Empty));
     }
-    let mut root: Value =
-        serde_json::from_str(&text).map_err(|error| json_error(path, &text, &error))?;
-    let Value::Object(top) = &mut root else {
+    if !text.trim_start().starts_with('{') {
+        // Not an object: say what it is, or where the JSON breaks.
+        let root: Value =
+            serde_json::from_str(&text).map_err(|error| json_error(path, &text, &error))?;
         return Err(LoadError::new(path, Problem::NotObject(json_type(&root))));
-    };
-    let kind = classify(top);
-    if matches!(kind, Kind::Tfjson)
-        && !top.is_empty()
-        && !top.keys().any(|k| CONFIG_BLOCKS.contains(&k.as_str()))
-    {
-        let keys: Vec<&str> = top.keys().take(5).map(String::as_str).collect();
-        return Err(LoadError::new(path, Problem::NotTerraform(keys.join(", "))));
     }
-    let version = |key: &str| top.get(key).and_then(Value::as_str).map(str::to_owned);
-    let (format_version, tool_version) = match kind {
-        Kind::Plan | Kind::State => (version("format_version"), version("terraform_version")),
-        Kind::Cdktf => (
-            None,
-            top.get("//")
-                .and_then(|m| m.pointer("/metadata/version"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        ),
-        Kind::Tfjson => (None, None),
-    };
-    let loaded = match kind {
-        Kind::Plan => plan::load_plan(top),
-        Kind::State => plan::load_state(top),
-        Kind::Tfjson | Kind::Cdktf => tfjson::load(top),
-    }
-    .map_err(|problem| LoadError::new(path, problem))?;
+    let top = Top::read(&text).map_err(|error| json_error(path, &text, &error))?;
+    let loaded = load_top(&top).map_err(|problem| LoadError::new(path, problem))?;
+    let Loaded {
+        kind,
+        format_version,
+        tool_version,
+        module_count,
+        ..
+    } = loaded;
     let mut resources = loaded.resources;
     for resource in &mut resources {
         mark_secret_content(resource);
@@ -191,11 +178,89 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         kind,
         format_version,
         tool_version,
-        module_count: loaded.module_count,
+        module_count,
         resources,
         text,
         sha256: None,
     })
+}
+
+/// Classifies a document by its top-level members and loads it with its form's loader.
+fn load_top(top: &Top) -> Result<Loaded, Problem> {
+    let kind = classify(top)?;
+    if kind == Kind::Tfjson && !top.is_empty() && !top.keys().any(|k| CONFIG_BLOCKS.contains(&k)) {
+        let keys: Vec<&str> = top.keys().take(5).collect();
+        return Err(Problem::NotTerraform(keys.join(", ")));
+    }
+    let text = |value: Option<Value>| value.and_then(|v| v.as_str().map(str::to_owned));
+    let (format_version, tool_version) = match kind {
+        Kind::Plan | Kind::State => (
+            text(top.member("format_version")?),
+            text(top.member("terraform_version")?),
+        ),
+        Kind::Cdktf => (
+            None,
+            text(
+                top.member::<Value>("//")?
+                    .and_then(|m| m.pointer("/metadata/version").cloned()),
+            ),
+        ),
+        Kind::Tfjson => (None, None),
+    };
+    let (resources, module_count) = match kind {
+        Kind::Plan => plan::load_plan(top)?,
+        Kind::State => plan::load_state(top)?,
+        Kind::Tfjson | Kind::Cdktf => tfjson::load(top)?,
+    };
+    Ok(Loaded {
+        kind,
+        format_version,
+        tool_version,
+        module_count,
+        resources,
+    })
+}
+
+/// The top-level members of a document, each kept as its text until a loader asks for it:
+/// what no loader asks for (a plan's `prior_state`, say) is checked as JSON and never built.
+pub(super) struct Top<'t> {
+    members: BTreeMap<String, &'t RawValue>,
+}
+
+impl<'t> Top<'t> {
+    fn read(text: &'t str) -> Result<Top<'t>, serde_json::Error> {
+        serde_json::from_str(text).map(|members| Top { members })
+    }
+
+    pub(super) fn has(&self, key: &str) -> bool {
+        self.members.contains_key(key)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        self.members.keys().map(String::as_str)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The member `key` as a `T`, or `None` when the document has no such member.
+    pub(super) fn member<T: serde::Deserialize<'t>>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, Problem> {
+        self.members
+            .get(key)
+            .map(|raw| {
+                serde_json::from_str(raw.get()).map_err(|error| match error.to_string() {
+                    message if message.starts_with("recursion limit exceeded") => {
+                        Problem::TooDeep(format!("more than 128 levels in `{key}`"))
+                    }
+                    message => Problem::malformed(&pointer::join("", key), message),
+                })
+            })
+            .transpose()
+    }
 }
 
 /// Reads and loads one file.
@@ -262,22 +327,25 @@ pub fn load_all(inputs: &[Input], digest: bool) -> Vec<Result<Document, LoadErro
         .collect()
 }
 
-/// What each loader returns.
+/// What loading found, before it becomes a [`Document`].
 struct Loaded {
-    resources: Vec<crate::model::Resource>,
+    kind: Kind,
+    format_version: Option<String>,
+    tool_version: Option<String>,
     module_count: usize,
+    resources: Vec<crate::model::Resource>,
 }
 
 /// The same definitions as the corpus MANIFEST (`shared/corpus/verify.py`).
-fn classify(top: &Map<String, Value>) -> Kind {
-    let has = |key: &str| top.contains_key(key);
+fn classify(top: &Top) -> Result<Kind, Problem> {
+    let has = |key: &str| top.has(key);
     if has("planned_values") || has("resource_changes") {
-        return Kind::Plan;
+        return Ok(Kind::Plan);
     }
     if has("format_version")
         && (has("prior_state") || has("output_changes") || has("resource_drift"))
     {
-        return Kind::Plan;
+        return Ok(Kind::Plan);
     }
     if has("format_version")
         && (has("values")
@@ -285,12 +353,12 @@ fn classify(top: &Map<String, Value>) -> Kind {
                 .keys()
                 .all(|k| k == "format_version" || k == "terraform_version"))
     {
-        return Kind::State;
+        return Ok(Kind::State);
     }
-    match top.get("//") {
+    Ok(match top.member::<Value>("//")? {
         Some(Value::Object(meta)) if meta.contains_key("metadata") => Kind::Cdktf,
         _ => Kind::Tfjson,
-    }
+    })
 }
 
 /// Honours a UTF-8 or UTF-16 byte-order mark; anything else must be UTF-8.

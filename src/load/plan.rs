@@ -7,18 +7,22 @@
 //! the values they had before.
 
 use super::tree::{compose_address, strip_instance_keys, true_leaves};
-use super::{Loaded, Problem};
+use super::{Problem, Top};
 use crate::model::{Action, Index, Mode, Reference, Resource};
 use crate::pointer;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-pub(super) fn load_plan(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+/// The resources and the number of module instances.
+pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     let mut changes = Changes::take(top)?;
-    let references = ConfigReferences::from_configuration(top.get("configuration"));
+    let references =
+        ConfigReferences::from_configuration(top.member::<Value>("configuration")?.as_ref());
     let mut resources = Vec::new();
     let mut module_count = 0;
-    if let Some(mut planned) = top.remove("planned_values") {
+    if let Some(mut planned) = top.member::<Value>("planned_values")? {
         walk_tree(
             &mut planned,
             "/planned_values",
@@ -33,25 +37,19 @@ pub(super) fn load_plan(top: &mut Map<String, Value>) -> Result<Loaded, Problem>
     for (position, change) in changes.unclaimed() {
         resources.push(change_resource(position, change, &references)?);
     }
-    Ok(Loaded {
-        resources,
-        module_count,
-    })
+    Ok((resources, module_count))
 }
 
-pub(super) fn load_state(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+pub(super) fn load_state(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     let mut resources = Vec::new();
     let mut module_count = 0;
-    if let Some(mut values) = top.remove("values") {
+    if let Some(mut values) = top.member::<Value>("values")? {
         walk_tree(&mut values, "/values", &mut module_count, &mut |entry| {
             resources.push(entry.into_resource(None, &ConfigReferences::default()));
             Ok(())
         })?;
     }
-    Ok(Loaded {
-        resources,
-        module_count,
-    })
+    Ok((resources, module_count))
 }
 
 /// One resource object of a `planned_values` or `values` module tree.
@@ -107,7 +105,7 @@ impl Identity {
 impl TreeEntry {
     fn into_resource(
         mut self,
-        change: Option<(usize, Map<String, Value>)>,
+        change: Option<(usize, ChangeParts)>,
         references: &ConfigReferences,
     ) -> Resource {
         let values = match self.object.remove("values") {
@@ -123,14 +121,14 @@ impl TreeEntry {
         if let Some((_, change)) = &change {
             // What was sensitive before the change is treated as sensitive still.
             for mask in ["after_sensitive", "before_sensitive"] {
-                if let Some(mask) = change.get(mask) {
+                if let Some(mask) = change.fields.get(mask) {
                     true_leaves(mask, &mut sensitive);
                 }
             }
-            if let Some(mask) = change.get("after_unknown") {
+            if let Some(mask) = change.fields.get("after_unknown") {
                 true_leaves(mask, &mut unknown);
             }
-            action = actions_of(change).unwrap_or(Action::NoOp);
+            action = actions_of(&change.fields).unwrap_or(Action::NoOp);
         }
         sensitive.sort();
         sensitive.dedup();
@@ -259,53 +257,39 @@ fn array_member(
     }
 }
 
-/// `resource_changes`, by address, taken out of the document.
-struct Changes {
-    entries: Vec<Option<Map<String, Value>>>,
+/// `resource_changes`, by address.
+struct Changes<'t> {
+    entries: Vec<Option<ChangeEntry<'t>>>,
     by_address: HashMap<String, usize>,
 }
 
-impl Changes {
-    fn take(top: &mut Map<String, Value>) -> Result<Changes, Problem> {
-        let mut entries = Vec::new();
+impl<'t> Changes<'t> {
+    fn take(top: &Top<'t>) -> Result<Changes<'t>, Problem> {
+        let entries: Vec<ChangeEntry> = top.member("resource_changes")?.unwrap_or_default();
         let mut by_address = HashMap::new();
-        for (i, entry) in array_member(top, "resource_changes", "")?
-            .into_iter()
-            .enumerate()
-        {
-            let Value::Object(entry) = entry else {
-                return Err(Problem::malformed(
-                    &format!("/resource_changes/{i}"),
-                    "a resource change must be an object",
-                ));
-            };
+        for (i, entry) in entries.iter().enumerate() {
             // A deposed object shares its address with the current one; it is never in planned_values.
             if let (false, Some(address)) = (
-                entry.contains_key("deposed"),
-                entry.get("address").and_then(Value::as_str),
+                entry.fields.contains_key("deposed"),
+                entry.fields.get("address").and_then(Value::as_str),
             ) {
                 by_address.insert(address.to_owned(), i);
             }
-            entries.push(Some(entry));
         }
         Ok(Changes {
-            entries,
+            entries: entries.into_iter().map(Some).collect(),
             by_address,
         })
     }
 
-    /// The `change` object of the entry for `address`, which is then no longer unclaimed.
-    /// The position and `change` object of the entry for `address`, which is then no longer unclaimed.
-    fn claim(&mut self, address: &str) -> Option<(usize, Map<String, Value>)> {
+    /// The position and `change` of the entry for `address`, which is then no longer unclaimed.
+    fn claim(&mut self, address: &str) -> Option<(usize, ChangeParts<'t>)> {
         let position = *self.by_address.get(address)?;
-        let mut entry = self.entries.get_mut(position)?.take()?;
-        match entry.remove("change") {
-            Some(Value::Object(change)) => Some((position, change)),
-            _ => None,
-        }
+        let entry = self.entries.get_mut(position)?.take()?;
+        entry.change.map(|change| (position, change))
     }
 
-    fn unclaimed(self) -> impl Iterator<Item = (usize, Map<String, Value>)> {
+    fn unclaimed(self) -> impl Iterator<Item = (usize, ChangeEntry<'t>)> {
         self.entries
             .into_iter()
             .enumerate()
@@ -313,19 +297,90 @@ impl Changes {
     }
 }
 
+/// A `resource_changes` entry whose change keeps `before` and `after` as text: they repeat
+/// what `planned_values` holds, and only changes missing from it (deletes) are built from them.
+struct ChangeEntry<'t> {
+    fields: Map<String, Value>,
+    change: Option<ChangeParts<'t>>,
+}
+
+struct ChangeParts<'t> {
+    fields: Map<String, Value>,
+    after: Option<&'t RawValue>,
+    before: Option<&'t RawValue>,
+}
+
+impl<'de> Deserialize<'de> for ChangeEntry<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> Visitor<'de> for Entry {
+            type Value = ChangeEntry<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a resource change object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entry = ChangeEntry {
+                    fields: Map::new(),
+                    change: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "change" {
+                        entry.change = map.next_value()?;
+                    } else {
+                        entry.fields.insert(key, map.next_value()?);
+                    }
+                }
+                Ok(entry)
+            }
+        }
+        deserializer.deserialize_map(Entry)
+    }
+}
+
+impl<'de> Deserialize<'de> for ChangeParts<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Parts;
+        impl<'de> Visitor<'de> for Parts {
+            type Value = ChangeParts<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a change object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut parts = ChangeParts {
+                    fields: Map::new(),
+                    after: None,
+                    before: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "after" => parts.after = map.next_value()?,
+                        "before" => parts.before = map.next_value()?,
+                        _ => {
+                            parts.fields.insert(key, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(parts)
+            }
+        }
+        deserializer.deserialize_map(Parts)
+    }
+}
+
 /// A resource known only from `resource_changes`.
 fn change_resource(
     position: usize,
-    mut entry: Map<String, Value>,
+    entry: ChangeEntry,
     references: &ConfigReferences,
 ) -> Result<Resource, Problem> {
     let entry_pointer = format!("/resource_changes/{position}");
-    let identity = Identity::read(&entry, &entry_pointer)?;
+    let identity = Identity::read(&entry.fields, &entry_pointer)?;
     let module = entry
+        .fields
         .get("module_address")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let address = match entry.get("address").and_then(Value::as_str) {
+    let address = match entry.fields.get("address").and_then(Value::as_str) {
         Some(address) => address.to_owned(),
         None => compose_address(
             module.as_deref(),
@@ -335,16 +390,13 @@ fn change_resource(
             identity.index.as_ref(),
         ),
     };
-    let mut change = match entry.remove("change") {
-        Some(Value::Object(change)) => change,
-        _ => {
-            return Err(Problem::malformed(
-                &entry_pointer,
-                "a resource change needs a `change` object",
-            ));
-        }
+    let Some(change) = entry.change else {
+        return Err(Problem::malformed(
+            &entry_pointer,
+            "a resource change needs a `change` object",
+        ));
     };
-    let action = actions_of(&change).ok_or_else(|| {
+    let action = actions_of(&change.fields).ok_or_else(|| {
         Problem::malformed(
             &format!("{entry_pointer}/change/actions"),
             "unknown or missing actions",
@@ -354,19 +406,30 @@ fn change_resource(
     let side = if action.is_live() { "after" } else { "before" };
     let mut sensitive = Vec::new();
     for mask in ["after_sensitive", "before_sensitive"] {
-        if let Some(mask) = change.get(mask) {
+        if let Some(mask) = change.fields.get(mask) {
             true_leaves(mask, &mut sensitive);
         }
     }
     sensitive.sort();
     sensitive.dedup();
     let mut unknown = Vec::new();
-    if let (true, Some(mask)) = (action.is_live(), change.get("after_unknown")) {
+    if let (true, Some(mask)) = (action.is_live(), change.fields.get("after_unknown")) {
         true_leaves(mask, &mut unknown);
     }
-    let values = match change.remove(side) {
-        Some(Value::Null) | None => Value::Object(Map::new()),
-        Some(values) => values,
+    let raw = if action.is_live() {
+        change.after
+    } else {
+        change.before
+    };
+    let values = match raw.map(|raw| serde_json::from_str::<Value>(raw.get())) {
+        Some(Ok(Value::Null)) | None => Value::Object(Map::new()),
+        Some(Ok(values)) => values,
+        Some(Err(error)) => {
+            return Err(Problem::malformed(
+                &format!("{entry_pointer}/change/{side}"),
+                error.to_string(),
+            ));
+        }
     };
     Ok(Resource {
         references: references.of(module.as_deref(), &identity),

@@ -6,16 +6,18 @@
 //! References are the `${…}` expressions inside string values.
 
 use super::tree::compose_address;
-use super::{Loaded, Problem};
+use super::{Problem, Top};
 use crate::expr;
 use crate::model::{Action, Mode, Reference, Resource};
 use crate::pointer;
 use serde_json::{Map, Value};
 
-pub(super) fn load(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
+/// The resources (managed and data) and the number of module calls.
+pub(super) fn load(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     let mut resources = Vec::new();
     for (block, mode) in [("resource", Mode::Managed), ("data", Mode::Data)] {
-        if let Some(value) = top.get_mut(block) {
+        if let Some(mut value) = top.member::<Value>(block)? {
+            let value = &mut value;
             for (types, types_pointer) in block_items(value, &pointer::join("", block))? {
                 for (resource_type, named) in types.iter_mut().filter(|(k, _)| *k != "//") {
                     let named_pointer = pointer::join(&types_pointer, resource_type);
@@ -36,17 +38,14 @@ pub(super) fn load(top: &mut Map<String, Value>) -> Result<Loaded, Problem> {
             }
         }
     }
-    let module_count = match top.get_mut("module") {
-        Some(modules) => block_items(modules, "/module")?
+    let module_count = match top.member::<Value>("module")? {
+        Some(mut modules) => block_items(&mut modules, "/module")?
             .iter()
             .map(|(calls, _)| calls.keys().filter(|k| *k != "//").count())
             .sum(),
         None => 0,
     };
-    Ok(Loaded {
-        resources,
-        module_count,
-    })
+    Ok((resources, module_count))
 }
 
 fn resource(
