@@ -13,9 +13,9 @@ fn main() {
 }
 
 /// Copies of the 63-resource platform: about 1k and 10k resources.
-const COPIES: &[usize] = &[16, 159];
+const COPIES: &[u32] = &[16, 159];
 
-fn plan(copies: usize) -> Vec<u8> {
+fn plan(copies: u32) -> Vec<u8> {
     serde_json::to_vec(&generate::plan_json(&Options {
         copies,
         ..Options::default()
@@ -24,7 +24,7 @@ fn plan(copies: usize) -> Vec<u8> {
 }
 
 #[divan::bench(args = COPIES, sample_count = 20)]
-fn parse_only(bencher: divan::Bencher, copies: usize) {
+fn parse_only(bencher: divan::Bencher, copies: u32) {
     let bytes = plan(copies);
     bencher
         .counter(divan::counter::BytesCount::new(bytes.len()))
@@ -32,7 +32,7 @@ fn parse_only(bencher: divan::Bencher, copies: usize) {
 }
 
 #[divan::bench(args = COPIES, sample_count = 20)]
-fn load(bencher: divan::Bencher, copies: usize) {
+fn load(bencher: divan::Bencher, copies: u32) {
     let bytes = plan(copies);
     bencher
         .counter(divan::counter::BytesCount::new(bytes.len()))
@@ -41,14 +41,14 @@ fn load(bencher: divan::Bencher, copies: usize) {
 }
 
 #[divan::bench(args = COPIES, sample_count = 20)]
-fn evaluate_rules(bencher: divan::Bencher, copies: usize) {
+fn evaluate_rules(bencher: divan::Bencher, copies: u32) {
     let documents = [load_bytes(Path::new("plan.json"), plan(copies)).unwrap()];
     let rules = RuleSet::load(&[]).unwrap().rules;
     bencher.bench(|| evaluate(&rules, &documents).findings.len());
 }
 
 #[divan::bench(args = COPIES, consts = [0, 1], sample_count = 20)]
-fn report<const SARIF: usize>(bencher: divan::Bencher, copies: usize) {
+fn report<const SARIF: usize>(bencher: divan::Bencher, copies: u32) {
     let documents = [load_bytes(Path::new("plan.json"), plan(copies)).unwrap()];
     let rules = RuleSet::load(&[]).unwrap().rules;
     let evaluation = evaluate(&rules, &documents);

@@ -26,17 +26,39 @@ pub enum Color {
     Never,
 }
 
+/// What `payplat check` is asked to do.
+#[derive(Debug, clap::Args)]
 pub struct Options {
+    /// Files or directories to check; `-` reads standard input.
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Only these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
+    /// Not these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
     pub rule_dirs: Vec<PathBuf>,
+    /// The configuration file (default: the nearest payplat.toml from here up).
+    #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The lowest severity of a failing finding that fails the run.
+    #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
+    /// Fail only on findings this baseline does not hold.
+    #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Record the current findings as the baseline (the run then does not fail on them).
+    #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }
 

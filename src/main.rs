@@ -2,18 +2,16 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use payplat::check::{self, INPUT_ERROR, load_inputs, load_rules, write_stdout};
-use payplat::generate::{self, Violation};
+use payplat::generate;
 use payplat::inspect;
 use payplat::load::LoadError;
-use payplat::report;
-use payplat::rules::Severity;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 // Loading a plan makes millions of small allocations; mimalloc serves them in about half the
 // time the system allocator takes (see bench/run.sh).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -32,38 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check plans, states, *.tf.json and cdk.tf.json files against the rules.
-    Check {
-        /// Files or directories to check; `-` reads standard input.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Only these rules (codes or names, comma-separated).
-        #[arg(long, value_delimiter = ',')]
-        select: Vec<String>,
-        /// Not these rules (codes or names, comma-separated).
-        #[arg(long, value_delimiter = ',')]
-        ignore: Vec<String>,
-        #[command(flatten)]
-        rules: RuleDirs,
-        /// The configuration file (default: the nearest payplat.toml from here up).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// The lowest severity of a failing finding that fails the run.
-        #[arg(long, value_enum)]
-        fail_on: Option<Severity>,
-        /// Fail only on findings this baseline does not hold.
-        #[arg(long, value_name = "FILE")]
-        baseline: Option<PathBuf>,
-        /// Record the current findings as the baseline (the run then does not fail on them).
-        #[arg(long, value_name = "FILE")]
-        write_baseline: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = report::Format::Human)]
-        format: report::Format,
-        /// Write the report to this file instead of standard output.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = check::Color::Auto)]
-        color: check::Color,
-    },
+    Check(check::Options),
     /// List the rules in force.
     Rules {
         #[command(flatten)]
@@ -80,31 +47,10 @@ enum Command {
     },
     /// Write the reference payment platform: what compliant looks like.
     Generate {
-        #[arg(long, default_value = "dev")]
-        environment_suffix: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-        /// The S3 bucket of the Terraform state.
-        #[arg(long, default_value = "iac-state")]
-        state_bucket: String,
-        #[arg(long, default_value = "us-east-1")]
-        state_bucket_region: String,
-        #[arg(long, default_value = "1.29")]
-        cluster_version: String,
-        #[arg(long, default_value_t = 7)]
-        log_retention_days: u32,
-        /// Availability zones, with a public and a private subnet in each.
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=26))]
-        azs: u8,
+        #[command(flatten)]
+        options: generate::Options,
         #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
         format: GenerateFormat,
-        /// With `--format plan-json`: this many instances of the platform (`module.platform[N]`),
-        /// 63 resources each, for large plans.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        copies: u32,
-        /// Inject one violation of this rule (repeatable).
-        #[arg(long = "violate", value_enum, value_name = "RULE")]
-        violations: Vec<Violation>,
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -152,60 +98,14 @@ fn main() -> ExitCode {
             .build_global();
     }
     let result = match cli.command {
-        Command::Check {
-            paths,
-            select,
-            ignore,
-            rules,
-            config,
-            fail_on,
-            baseline,
-            write_baseline,
-            format,
-            output,
-            color,
-        } => check::run(&check::Options {
-            paths,
-            select,
-            ignore,
-            rule_dirs: rules.dirs,
-            config,
-            fail_on,
-            baseline,
-            write_baseline,
-            format,
-            output,
-            color,
-        })
-        .map(ExitCode::from),
+        Command::Check(options) => check::run(&options).map(ExitCode::from),
         Command::Rules { rules, format } => run_rules(&rules.dirs, format),
         Command::Explain { rule, rules } => run_explain(&rule, &rules.dirs),
         Command::Generate {
-            environment_suffix,
-            region,
-            state_bucket,
-            state_bucket_region,
-            cluster_version,
-            log_retention_days,
-            azs,
+            options,
             format,
-            copies,
-            violations,
             output,
-        } => {
-            let options = generate::Options {
-                suffix: environment_suffix,
-                region,
-                state_bucket,
-                state_bucket_region,
-                cluster_version,
-                log_retention_days,
-                azs: usize::from(azs),
-                copies: copies as usize,
-                violations,
-            };
-            run_generate(&options, format, output.as_deref())
-        }
+        } => run_generate(&options, format, output.as_deref()),
         Command::Inspect {
             paths,
             format,

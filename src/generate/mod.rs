@@ -9,35 +9,38 @@ pub use platform::logical_id;
 use platform::{Platform, platform};
 use serde_json::{Map, Value, json};
 
-/// What the platform is made for; the defaults are the reference synth's.
-#[derive(Debug, Clone)]
+/// What the platform is made for.
+#[derive(Debug, Clone, clap::Parser)]
 pub struct Options {
+    #[arg(long = "environment-suffix", default_value = "dev")]
     pub suffix: String,
+    #[arg(long, default_value = "us-east-1")]
     pub region: String,
+    /// The S3 bucket of the Terraform state.
+    #[arg(long, default_value = "iac-state")]
     pub state_bucket: String,
+    #[arg(long, default_value = "us-east-1")]
     pub state_bucket_region: String,
+    #[arg(long, default_value = "1.29")]
     pub cluster_version: String,
+    #[arg(long, default_value_t = 7)]
     pub log_retention_days: u32,
-    /// Availability zones, with one public and one private subnet in each.
-    pub azs: usize,
-    /// Instances of the platform in a plan, as `module.platform[N]` (1: the root module alone).
-    pub copies: usize,
+    /// Availability zones, with a public and a private subnet in each.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=26))]
+    pub azs: u8,
+    /// With `--format plan-json`: this many instances of the platform (`module.platform[N]`),
+    /// 63 resources each, for large plans.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub copies: u32,
+    /// Inject one violation of this rule (repeatable).
+    #[arg(long = "violate", value_enum, value_name = "RULE")]
     pub violations: Vec<Violation>,
 }
 
 impl Default for Options {
+    /// The defaults of the command line.
     fn default() -> Self {
-        Options {
-            suffix: "dev".into(),
-            region: "us-east-1".into(),
-            state_bucket: "iac-state".into(),
-            state_bucket_region: "us-east-1".into(),
-            cluster_version: "1.29".into(),
-            log_retention_days: 7,
-            azs: 3,
-            copies: 1,
-            violations: Vec::new(),
-        }
+        <Options as clap::Parser>::parse_from(["generate"])
     }
 }
 
@@ -97,7 +100,7 @@ pub fn cdktf(options: &Options) -> Value {
 
 /// The platform as `terraform show -json` plans it from empty state.
 pub fn plan_json(options: &Options) -> Value {
-    plan::render(&platform(options), options.copies)
+    plan::render(&platform(options), options.copies as usize)
 }
 
 impl Platform {

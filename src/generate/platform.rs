@@ -185,7 +185,7 @@ pub fn platform(options: &Options) -> Platform {
         json!({"cidr_block": "10.0.0.0/16", "enable_dns_hostnames": true, "enable_dns_support": true, "tags": {"Name": format!("eks-vpc-{suffix}")}}),
     );
     let vpc_id = reference("aws_vpc", "vpc", "id");
-    let zones: Vec<String> = (0..options.azs)
+    let zones: Vec<String> = (0..usize::from(options.azs))
         .map(|i| format!("{region}{}", zone_letter(i)))
         .collect();
     for (tier, public) in [("public", true), ("private", false)] {
@@ -251,7 +251,7 @@ pub fn platform(options: &Options) -> Platform {
         tiers
             .iter()
             .flat_map(|tier| {
-                (0..options.azs)
+                (0..usize::from(options.azs))
                     .map(move |i| reference("aws_subnet", &format!("{tier}_subnet_{i}"), "id"))
             })
             .collect()
