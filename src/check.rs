@@ -58,6 +58,10 @@ pub struct Options {
     /// Write the report to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a report in another format to a file, from the same run (repeatable):
+    /// `--report sarif=payplat.sarif --report markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
 }
@@ -133,20 +137,11 @@ pub fn run(options: &Options) -> Result<u8, String> {
 }
 
 fn write_report(report: &Report, options: &Options) -> Result<(), String> {
+    for (format, path) in &options.report {
+        write_file(report, *format, path, false)?;
+    }
     match &options.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            let mut file = std::io::BufWriter::new(file);
-            report::write(
-                options.format,
-                report,
-                &mut file,
-                options.color == Color::Always,
-            )
-            .and_then(|()| file.flush())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => write_file(report, options.format, path, options.color == Color::Always),
         None => {
             let color = match options.color {
                 Color::Always => true,
@@ -159,6 +154,20 @@ fn write_report(report: &Report, options: &Options) -> Result<(), String> {
             write_stdout(|out| report::write(options.format, report, out, color))
         }
     }
+}
+
+fn write_file(report: &Report, format: Format, path: &std::path::Path, color: bool) -> Result<(), String> {
+    let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut file = std::io::BufWriter::new(file);
+    report::write(format, report, &mut file, color)
+        .and_then(|()| file.flush())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn parse_report(text: &str) -> Result<(Format, PathBuf), String> {
+    use clap::ValueEnum;
+    let (format, path) = text.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=payplat.sarif")?;
+    Ok((Format::from_str(format, true)?, PathBuf::from(path)))
 }
 
 /// The rules `--select` keeps and `--ignore` leaves out; naming a rule that does not exist is an error.
