@@ -156,8 +156,14 @@ fn write_report(report: &Report, options: &Options) -> Result<(), String> {
     }
 }
 
-fn write_file(report: &Report, format: Format, path: &std::path::Path, color: bool) -> Result<(), String> {
-    let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+fn write_file(
+    report: &Report,
+    format: Format,
+    path: &std::path::Path,
+    color: bool,
+) -> Result<(), String> {
+    let file =
+        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut file = std::io::BufWriter::new(file);
     report::write(format, report, &mut file, color)
         .and_then(|()| file.flush())
@@ -166,7 +172,9 @@ fn write_file(report: &Report, format: Format, path: &std::path::Path, color: bo
 
 fn parse_report(text: &str) -> Result<(Format, PathBuf), String> {
     use clap::ValueEnum;
-    let (format, path) = text.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=payplat.sarif")?;
+    let (format, path) = text
+        .split_once('=')
+        .ok_or("expected FORMAT=FILE, e.g. sarif=payplat.sarif")?;
     Ok((Format::from_str(format, true)?, PathBuf::from(path)))
 }
 

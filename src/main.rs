@@ -55,6 +55,10 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Print a shell completion script (e.g. `payplat completions bash > /etc/bash_completion.d/payplat`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff), e.g. `payplat man > payplat.1`.
+    Man,
     /// Print the resources payplat reads from plans, states, *.tf.json and cdk.tf.json files.
     Inspect {
         /// Files or directories to read; `-` reads standard input.
@@ -106,6 +110,18 @@ fn main() -> ExitCode {
             format,
             output,
         } => run_generate(&options, format, output.as_deref()),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            write_stdout(|out| {
+                clap_complete::generate(shell, &mut command, "payplat", out);
+                Ok(())
+            })
+            .map(|()| ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            write_stdout(|out| page.render(out)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Inspect {
             paths,
             format,

