@@ -415,9 +415,13 @@ fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {
     } else if message.contains("recursion limit") {
         Problem::TooDeep("more than 128 levels".to_owned())
     } else {
+        // Only words other languages use for JSON values are named: the text of a broken file
+        // may be a secret.
         match token_at(text, error.line(), error.column()) {
-            Some(token) => Problem::Json(format!("{message}, found `{token}`")),
-            None => Problem::Json(message),
+            Some(token) if NOT_JSON_WORDS.contains(&token) => {
+                Problem::Json(format!("{message}, found `{token}`"))
+            }
+            _ => Problem::Json(message),
         }
     };
     match problem {
@@ -426,6 +430,20 @@ fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {
         _ => LoadError::at(path, error.line(), error.column(), problem),
     }
 }
+
+/// Values of JavaScript, Python, HCL and YAML that are not JSON, as broken documents hold them.
+const NOT_JSON_WORDS: &[&str] = &[
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "undefined",
+    "True",
+    "False",
+    "None",
+    "nil",
+    "yes",
+    "no",
+];
 
 /// The word at a 1-based line and column (as serde_json counts, in bytes), to show what broke the JSON.
 fn token_at(text: &str, line: usize, column: usize) -> Option<&str> {

@@ -1,0 +1,175 @@
+//! Inputs built to hurt: huge, long, deep, wide, duplicated, not files at all, and rules that
+//! try to take time. Each gets a clear error or a correct result, in bounded time (a process
+//! timeout, not a speed assertion), never a panic; the other inputs are still checked.
+
+use assert_cmd::Command;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+/// Generous: these runs take about a second; a hang or a quadratic blow-up does not finish.
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn payplat_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::cargo_bin("payplat")
+        .unwrap()
+        .current_dir(dir)
+        .timeout(LIMIT)
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        stderr,
+    )
+}
+
+const GOOD: &str = r#"{"resource": {"aws_cloudwatch_log_group": {"app": {"name": "app", "retention_in_days": 30}}}}"#;
+
+#[test]
+fn a_one_gigabyte_string_is_an_error_beside_a_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(dir.path().join("huge.tf.json")).unwrap());
+    file.write_all(b"{\"resource\": \"").unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        file.write_all(&chunk).unwrap();
+    }
+    file.write_all(b"\"}").unwrap();
+    file.flush().unwrap();
+    drop(file);
+    std::fs::write(dir.path().join("good.tf.json"), GOOD).unwrap();
+    let (code, stdout, stderr) = payplat_in(dir.path(), &["check", "huge.tf.json", "good.tf.json"]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(
+        stderr.contains("huge.tf.json: /resource: a block must be an object"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("1 resource in 1 file"),
+        "the good file was not checked: {stdout}"
+    );
+}
+
+#[test]
+fn ten_million_elements_are_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let elements = vec!["0"; 10_000_000].join(",");
+    std::fs::write(dir.path().join("plan.json"), format!(r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{elements}]}}}}}}"#)).unwrap();
+    let (code, _, stderr) = payplat_in(dir.path(), &["check", "plan.json"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("/planned_values/root_module/resources/0: a resource must be an object"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_hundred_thousand_levels_of_nesting_do_not_overflow_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    std::fs::write(
+        dir.path().join("deep.tf.json"),
+        format!(
+            "{{\"resource\": {}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = payplat_in(dir.path(), &["check", "deep.tf.json"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("nests too deeply"), "{stderr}");
+}
+
+#[test]
+fn duplicate_keys_resolve_to_the_last_as_json_parsers_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"{"resource": {"aws_cloudwatch_log_group": {"app": {"retention_in_days": 30, "retention_in_days": 1}}}}"#;
+    std::fs::write(dir.path().join("dup.tf.json"), text).unwrap();
+    let (code, stdout, _) = payplat_in(dir.path(), &["check", "--color", "never", "dup.tf.json"]);
+    assert_eq!(code, Some(1));
+    // The value checked and the column shown are the second key's.
+    assert!(
+        stdout.contains("`retention_in_days` is 1") && stdout.contains("dup.tf.json:1:98"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn devices_are_not_read() {
+    let (code, _, stderr) = payplat_in(Path::new("/"), &["check", "/dev/zero"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(stderr.trim(), "error: /dev/zero: not a regular file");
+}
+
+#[test]
+fn a_directory_of_ten_thousand_files_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..10_000 {
+        std::fs::write(
+            dir.path().join(format!("stack-{i:05}.tf.json")),
+            GOOD.replace("\"app\"", &format!("\"app{i}\"")),
+        )
+        .unwrap();
+    }
+    let (code, stdout, stderr) = payplat_in(dir.path(), &["check", "."]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("10000 resources in 10000 files, 10000 checked: 0 failing"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_catastrophic_regular_expression_runs_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/backtrack.yaml"),
+        "code: ORG002\nname: backtrack\ntitle: t\nseverity: low\nhelp: h\ndoc: d\nresources:\n  types: [aws_cloudwatch_log_group]\ncheck:\n  path: $.name\n  matches: '^(a+)+$'\n",
+    )
+    .unwrap();
+    let name = format!("{}b", "a".repeat(100_000));
+    std::fs::write(
+        dir.path().join("main.tf.json"),
+        GOOD.replace("\"name\": \"app\"", &format!("\"name\": \"{name}\"")),
+    )
+    .unwrap();
+    let (code, stdout, _) = payplat_in(
+        dir.path(),
+        &[
+            "check",
+            "--rules",
+            "rules",
+            "--select",
+            "ORG002",
+            "--format",
+            "json",
+            "main.tf.json",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("\"rule\": \"ORG002\""), "{stdout}");
+}
+
+#[test]
+fn a_broken_file_never_quotes_its_content_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("leak.tf.json"),
+        r#"{"resource": {"aws_x": {"y": {"secret_string": canary-in-a-broken-file}}}}"#,
+    )
+    .unwrap();
+    let (code, _, stderr) = payplat_in(dir.path(), &["check", "leak.tf.json"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("leak.tf.json:1:48: invalid JSON"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("canary"), "{stderr}");
+}
