@@ -188,12 +188,6 @@ impl Resource {
             .iter()
             .any(|s| crate::pointer::is_prefix(s, attribute_pointer))
     }
-
-    pub fn is_unknown(&self, attribute_pointer: &str) -> bool {
-        self.unknown
-            .iter()
-            .any(|s| crate::pointer::is_prefix(s, attribute_pointer))
-    }
 }
 
 impl Document {
