@@ -367,23 +367,6 @@ mod properties {
         })
     }
 
-    fn pointers(value: &Value, base: String, out: &mut Vec<String>) {
-        match value {
-            Value::Object(members) => {
-                for (key, member) in members {
-                    pointers(member, crate::pointer::join(&base, key), out);
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    pointers(item, crate::pointer::join_index(&base, i), out);
-                }
-            }
-            _ => {}
-        }
-        out.push(base);
-    }
-
     proptest! {
         #[test]
         fn every_span_slices_back_to_its_value(value in json(), pretty in any::<bool>()) {
@@ -394,8 +377,7 @@ mod properties {
             };
             // Compare with the text as parsed: serde_json's float printing does not always round-trip.
             let value: Value = serde_json::from_str(&text).unwrap();
-            let mut all = Vec::new();
-            pointers(&value, String::new(), &mut all);
+            let all = crate::pointer::every(&value);
             let spans = locate_all(&text, all.iter().map(String::as_str));
             for pointer in &all {
                 let span = spans[pointer.as_str()];

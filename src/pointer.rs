@@ -78,6 +78,26 @@ pub fn for_each_leaf(value: &serde_json::Value, mut visit: impl FnMut(&str, &ser
     walk(value, &mut String::new(), &mut visit);
 }
 
+/// The pointer of every value inside `value`, containers and scalars, itself included.
+pub fn every(value: &serde_json::Value) -> Vec<String> {
+    fn walk(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(members) => members
+                .iter()
+                .for_each(|(key, member)| walk(member, join(&at, key), out)),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, item)| walk(item, join_index(&at, i), out)),
+            _ => {}
+        }
+        out.push(at);
+    }
+    let mut out = Vec::new();
+    walk(value, String::new(), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -138,23 +138,6 @@ fn the_reference_synth_loads_with_construct_paths() {
     }
 }
 
-fn all_pointers(value: &Value, base: String, out: &mut Vec<String>) {
-    match value {
-        Value::Object(members) => {
-            for (key, member) in members {
-                all_pointers(member, payplat::pointer::join(&base, key), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                all_pointers(item, payplat::pointer::join_index(&base, i), out);
-            }
-        }
-        _ => {}
-    }
-    out.push(base);
-}
-
 /// Decodes a corpus file the way the loader does (BOMs honoured).
 fn corpus_text(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
@@ -187,8 +170,7 @@ fn every_located_span_parses_to_the_value_at_its_pointer() {
     for path in files {
         let text = corpus_text(&path).unwrap();
         let root: Value = serde_json::from_str(&text).unwrap();
-        let mut pointers = Vec::new();
-        all_pointers(&root, String::new(), &mut pointers);
+        let pointers = payplat::pointer::every(&root);
         let spans = locate_all(&text, pointers.iter().map(String::as_str));
         for pointer in &pointers {
             let span = spans
