@@ -2,7 +2,7 @@
 //! verdict and location; the SHA-256 of every input; the payplat version and the rules in force.
 //! What an auditor asks for, passes included.
 
-use super::Report;
+use super::{Report, findings_of};
 use crate::rules::engine::{Status, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -10,16 +10,9 @@ use std::io::{self, Write};
 
 pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let mut requirements: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let by_check = report.findings_by_check();
     for check in report.checks {
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| {
-                f.rule.code == check.rule.code
-                    && f.resource.address == check.resource.address
-                    && f.document.path == check.document.path
-            })
-            .collect();
+        let findings = findings_of(&by_check, check);
         let first = findings.first();
         let status = match first.map(|f| &f.status) {
             Some(Status::Suppressed(reason)) => json!({"suppressed": reason}),

@@ -2,7 +2,7 @@
 //! A failing finding is a failure; an undetermined one is skipped, with the reason; a
 //! suppressed or baselined one passes, with why in its output.
 
-use super::Report;
+use super::{Report, findings_of};
 use crate::rules::engine::{Finding, Status, Verdict};
 use quick_xml::escape::escape;
 use std::io::{self, Write};
@@ -19,27 +19,17 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         r#"<testsuites name="payplat" tests="{}" failures="{failures}">"#,
         report.checks.len()
     )?;
+    let by_check = report.findings_by_check();
     for rule in report.rules {
         let checks: Vec<_> = report
             .checks
             .iter()
             .filter(|c| c.rule.code == rule.code)
             .collect();
-        let findings_of = |address: &str, path: &std::path::Path| -> Vec<&Finding> {
-            report
-                .findings
-                .iter()
-                .filter(|f| {
-                    f.rule.code == rule.code
-                        && f.resource.address == address
-                        && f.document.path == path
-                })
-                .collect()
-        };
         let rule_failures = checks
             .iter()
             .filter(|c| {
-                findings_of(&c.resource.address, &c.document.path)
+                findings_of(&by_check, c)
                     .iter()
                     .any(|f| f.verdict == Verdict::Fail && f.status == Status::Active)
             })
@@ -56,7 +46,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             checks.len()
         )?;
         for check in checks {
-            let findings = findings_of(&check.resource.address, &check.document.path);
+            let findings = findings_of(&by_check, check);
             write!(
                 out,
                 r#"    <testcase classname="{}" name="{}" file="{}""#,

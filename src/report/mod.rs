@@ -15,7 +15,7 @@ use crate::model::Document;
 use crate::rules::engine::{Checked, Finding, Status, Verdict};
 use crate::rules::{Rule, Severity};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -112,6 +112,43 @@ impl Summary {
             elapsed: None,
         }
     }
+}
+
+impl<'a> Report<'a> {
+    /// The findings of one rule on one resource, as `findings_of` below looks them up.
+    pub fn findings_by_check(&self) -> FindingsByCheck<'_> {
+        let mut map: FindingsByCheck = HashMap::new();
+        for finding in self.findings {
+            map.entry(check_key(
+                finding.rule,
+                &finding.document.path,
+                finding.resource,
+            ))
+            .or_default()
+            .push(finding);
+        }
+        map
+    }
+}
+
+/// Findings keyed by rule code, file and resource address.
+pub type FindingsByCheck<'r> = HashMap<(&'r str, &'r Path, &'r str), Vec<&'r Finding<'r>>>;
+
+/// The findings of the rule × resource pair a [`Checked`] is about.
+pub fn findings_of<'m, 'r>(
+    map: &'m FindingsByCheck<'r>,
+    check: &Checked<'r>,
+) -> &'m [&'r Finding<'r>] {
+    map.get(&check_key(check.rule, &check.document.path, check.resource))
+        .map_or(&[], Vec::as_slice)
+}
+
+fn check_key<'r>(
+    rule: &'r Rule,
+    path: &'r Path,
+    resource: &'r crate::model::Resource,
+) -> (&'r str, &'r Path, &'r str) {
+    (&rule.code, path, &resource.address)
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {

@@ -162,17 +162,23 @@ pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<
         findings.extend(document_findings);
         checks.extend(document_checks);
     }
+    // Keys borrow from the findings: sorting clones nothing.
     findings.sort_by(|a, b| {
-        let key = |f: &Finding<'a>| {
-            (
-                f.document.path.clone(),
-                f.position.map(|p| (p.line, p.column)),
-                f.rule.code.clone(),
-                f.pointer.clone(),
-                f.detail.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
+        let position = |f: &Finding| f.position.map(|p| (p.line, p.column));
+        (
+            &a.document.path,
+            position(a),
+            &a.rule.code,
+            &a.pointer,
+            &a.detail,
+        )
+            .cmp(&(
+                &b.document.path,
+                position(b),
+                &b.rule.code,
+                &b.pointer,
+                &b.detail,
+            ))
     });
     Evaluation {
         findings,
