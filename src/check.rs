@@ -1,73 +1,131 @@
-//! `payplat check` from start to end: configuration, rules, inputs, evaluation, suppressions
-//! and baseline, report, exit status.
+//! `payplat check` as a library: configuration, rules, inputs, evaluation, suppressions and
+//! baseline. It prints nothing: what the user should hear comes back as notes and warnings,
+//! and the caller writes the report.
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
 use crate::discover::discover;
+use crate::finding::{Checked, Finding, Severity};
 use crate::load::{LoadError, load_all};
 use crate::model::Document;
-use crate::report::{self, Format, Report, Summary};
-use crate::rules::engine::evaluate;
-use crate::rules::{Rule, RuleSet, Severity};
-use crate::triage::{self, Baseline};
-use std::io::{IsTerminal, Write};
+use crate::rules::{Rule, RuleError, RuleSet, evaluate};
+use crate::triage::{self, Baseline, BaselineError};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Exit status when a rule failed at or above the threshold.
 pub const FINDINGS: u8 = 1;
 /// Exit status when an input, a rule file or the configuration could not be used.
 pub const INPUT_ERROR: u8 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Color {
-    /// When writing to a terminal and `NO_COLOR` is not set.
-    Auto,
-    Always,
-    Never,
-}
-
 /// What `payplat check` is asked to do.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Files or directories to check; `-` reads standard input.
-    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Only these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    /// Only these rules (codes or names).
     pub select: Vec<String>,
-    /// Not these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    /// Not these rules (codes or names).
     pub ignore: Vec<String>,
-    /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
-    #[arg(long = "rules", value_name = "DIR")]
+    /// Directories of rule files to add.
     pub rule_dirs: Vec<PathBuf>,
-    /// The configuration file (default: the nearest payplat.toml from here up).
-    #[arg(long)]
+    /// The configuration file (default: the nearest payplat.toml from the working directory up).
     pub config: Option<PathBuf>,
     /// The lowest severity of a failing finding that fails the run.
-    #[arg(long, value_enum)]
     pub fail_on: Option<Severity>,
     /// Fail only on findings this baseline does not hold.
-    #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record the current findings as the baseline (the run then does not fail on them).
-    #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also write a report in another format to a file, from the same run (repeatable):
-    /// `--report sarif=payplat.sarif --report markdown=summary.md`.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
-    pub report: Vec<(Format, PathBuf)>,
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
+    /// Record the SHA-256 of every input (evidence reports show them).
+    pub digest: bool,
 }
 
-/// Runs a check; `Err` is a message for a run that could not start (status 2).
-pub fn run(options: &Options) -> Result<u8, String> {
+/// Why a check could not start.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CheckError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+    /// Rule files cannot be used.
+    #[error("cannot use the rules:\n  {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+    Rules(#[related] Vec<RuleError>),
+    /// The baseline cannot be read or written.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Baseline(#[from] BaselineError),
+    /// `--select`, `--ignore` or a configuration names a rule that does not exist.
+    #[error("no rule is called `{0}`; `payplat rules` lists them")]
+    UnknownRule(String),
+}
+
+/// The inputs, loaded.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Every input that loaded.
+    pub documents: Vec<Document>,
+    /// Every input that did not.
+    pub errors: Vec<LoadError>,
+    /// Things skipped on purpose that the user may want to know about.
+    pub notes: Vec<String>,
+}
+
+/// Finds and loads every input under `paths`.
+pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
+    let discovered = discover(paths);
+    let mut inputs = Inputs {
+        errors: discovered.errors,
+        notes: discovered.notes,
+        ..Inputs::default()
+    };
+    for loaded in load_all(&discovered.inputs, digest) {
+        match loaded {
+            Ok(document) => inputs.documents.push(document),
+            Err(error) => inputs.errors.push(error),
+        }
+    }
+    inputs
+}
+
+/// The built-in rules and those of `dirs`.
+pub fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, CheckError> {
+    RuleSet::load(dirs).map_err(CheckError::Rules)
+}
+
+/// Everything a check needs, read and validated: what [`Prepared::run`] evaluates.
+pub struct Prepared {
+    /// The rules in force, with the configuration's parameters.
+    pub rules: Vec<Rule>,
+    /// The inputs.
+    pub inputs: Inputs,
+    /// Notes for the user: rules replaced by user rules.
+    pub notes: Vec<String>,
+    /// The lowest severity that fails the run.
+    pub fail_on: Severity,
+    config: Config,
+    baseline: Option<Baseline>,
+    write_baseline: Option<PathBuf>,
+    started: Instant,
+}
+
+/// What a check found.
+pub struct Ran<'a> {
+    /// Every finding, suppressed and baselined ones marked.
+    pub findings: Vec<Finding<'a>>,
+    /// Every rule × resource pair evaluated.
+    pub checks: Vec<Checked<'a>>,
+    /// Resources at least one rule applied to.
+    pub resources_checked: usize,
+    /// Expired suppressions and the like: what the user should hear.
+    pub warnings: Vec<String>,
+    /// How long the run took, from [`prepare`].
+    pub elapsed: Duration,
+    /// The exit status: 0, [`FINDINGS`] or [`INPUT_ERROR`].
+    pub status: u8,
+}
+
+/// Reads the configuration, the rules and the inputs.
+pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
     let started = Instant::now();
     let config = Config::find(options.config.as_deref())?;
     let dirs: Vec<PathBuf> = config
@@ -97,157 +155,67 @@ pub fn run(options: &Options) -> Result<u8, String> {
         .as_deref()
         .map(Baseline::read)
         .transpose()?;
-
-    let (documents, errors) = load_inputs(&options.paths, options.format == Format::Evidence);
-    let evaluation = evaluate(&rules, &documents);
-    let mut findings = evaluation.findings;
-    for expired in triage::suppress(&mut findings, &config.suppress, &config::today()) {
-        eprintln!("warning: {expired}");
-    }
-    if let Some(baseline) = &baseline {
-        baseline.apply(&mut findings);
-    }
-    if let Some(path) = &options.write_baseline {
-        Baseline::of(&findings).write(path)?;
-    }
-    let mut summary = Summary::new(
-        &documents,
-        &findings,
-        evaluation.resources_checked,
-        errors.len(),
-    );
-    summary.elapsed = Some(started.elapsed());
-    let report = Report {
-        findings: &findings,
-        checks: &evaluation.checks,
-        documents: &documents,
-        rules: &rules,
-        errors: &errors,
+    let inputs = load_inputs(&options.paths, options.digest);
+    Ok(Prepared {
+        rules,
+        inputs,
+        notes: rule_set.replaced,
         fail_on,
-        summary,
-    };
-    write_report(&report, options)?;
-    Ok(if !errors.is_empty() {
-        INPUT_ERROR
-    } else if options.write_baseline.is_none() && findings.iter().any(|f| f.fails(fail_on)) {
-        FINDINGS
-    } else {
-        0
+        config,
+        baseline,
+        write_baseline: options.write_baseline.clone(),
+        started,
     })
 }
 
-fn write_report(report: &Report, options: &Options) -> Result<(), String> {
-    for (format, path) in &options.report {
-        write_file(report, *format, path, false)?;
-    }
-    match &options.output {
-        Some(path) => write_file(report, options.format, path, options.color == Color::Always),
-        None => {
-            let color = match options.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            };
-            write_stdout(|out| report::write(options.format, report, out, color))
+impl Prepared {
+    /// Evaluates the rules, then applies suppressions and the baseline (and writes a new one
+    /// when asked).
+    pub fn run(&self) -> Result<Ran<'_>, CheckError> {
+        let evaluation = evaluate(&self.rules, &self.inputs.documents);
+        let mut findings = evaluation.findings;
+        let warnings = triage::suppress(&mut findings, &self.config.suppress, &config::today());
+        if let Some(baseline) = &self.baseline {
+            baseline.apply(&mut findings);
         }
+        if let Some(path) = &self.write_baseline {
+            Baseline::of(&findings).write(path)?;
+        }
+        let status = if !self.inputs.errors.is_empty() {
+            INPUT_ERROR
+        } else if self.write_baseline.is_none() && findings.iter().any(|f| f.fails(self.fail_on)) {
+            FINDINGS
+        } else {
+            0
+        };
+        Ok(Ran {
+            findings,
+            checks: evaluation.checks,
+            resources_checked: evaluation.resources_checked,
+            warnings,
+            elapsed: self.started.elapsed(),
+            status,
+        })
     }
 }
 
-fn write_file(
-    report: &Report,
-    format: Format,
-    path: &std::path::Path,
-    color: bool,
-) -> Result<(), String> {
-    let file =
-        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let mut file = std::io::BufWriter::new(file);
-    report::write(format, report, &mut file, color)
-        .and_then(|()| file.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn parse_report(text: &str) -> Result<(Format, PathBuf), String> {
-    use clap::ValueEnum;
-    let (format, path) = text
-        .split_once('=')
-        .ok_or("expected FORMAT=FILE, e.g. sarif=payplat.sarif")?;
-    Ok((Format::from_str(format, true)?, PathBuf::from(path)))
-}
-
-/// The rules `--select` keeps and `--ignore` leaves out; naming a rule that does not exist is an error.
+/// The rules `select` keeps and `ignore` leaves out; naming a rule that does not exist is an error.
 fn chosen_rules(
     rules: Vec<Rule>,
     select: &[String],
     ignore: &[String],
-) -> Result<Vec<Rule>, String> {
-    let names = |rule: &Rule, list: &[String]| {
-        list.iter()
-            .any(|s| s.eq_ignore_ascii_case(&rule.code) || *s == rule.name)
-    };
+) -> Result<Vec<Rule>, CheckError> {
+    let named = |rule: &Rule, list: &[String]| list.iter().any(|s| rule.info.is_named(s));
     if let Some(unknown) = select
         .iter()
         .chain(ignore)
-        .find(|s| !rules.iter().any(|r| names(r, std::slice::from_ref(s))))
+        .find(|s| !rules.iter().any(|r| r.info.is_named(s)))
     {
-        return Err(format!(
-            "no rule is called `{unknown}`; `payplat rules` lists them"
-        ));
+        return Err(CheckError::UnknownRule(unknown.clone()));
     }
     Ok(rules
         .into_iter()
-        .filter(|rule| select.is_empty() || names(rule, select))
-        .filter(|rule| !names(rule, ignore))
+        .filter(|rule| select.is_empty() || named(rule, select))
+        .filter(|rule| !named(rule, ignore))
         .collect())
-}
-
-/// The built-in rules and those of `dirs`; replacements are told on standard error.
-pub fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, String> {
-    let rule_set = RuleSet::load(dirs).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("cannot use the rules:\n  {}", lines.join("\n  "))
-    })?;
-    for replaced in &rule_set.replaced {
-        eprintln!("note: {replaced}");
-    }
-    Ok(rule_set)
-}
-
-/// Loads every input; problems are told on standard error as well as returned.
-pub fn load_inputs(paths: &[PathBuf], digest: bool) -> (Vec<Document>, Vec<LoadError>) {
-    let discovered = discover(paths);
-    for note in &discovered.notes {
-        eprintln!("note: {note}");
-    }
-    let mut documents = Vec::new();
-    let mut errors = discovered.errors;
-    for loaded in load_all(&discovered.inputs, digest) {
-        match loaded {
-            Ok(document) => documents.push(document),
-            Err(error) => errors.push(error),
-        }
-    }
-    for error in &errors {
-        eprintln!("error: {error}");
-        if let Some(help) = error.help() {
-            eprintln!("  help: {help}");
-        }
-    }
-    (documents, errors)
-}
-
-/// Writes to standard output; a closed pipe (`| head`) is not an error.
-pub fn write_stdout(
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), String> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match write(&mut out).and_then(|()| out.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(format!("cannot write the output: {error}"))
-        }
-        _ => Ok(()),
-    }
 }

@@ -6,29 +6,14 @@
 //! output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
 //! a link back to an ancestor is reported and not followed again.
 
-use crate::load::{LoadError, Problem};
+use crate::load::{Input, LoadError, Problem};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// `-`: standard input.
-    Stdin,
-    File(PathBuf),
-}
-
-impl Input {
-    /// The name used in every report.
-    pub fn path(&self) -> &Path {
-        match self {
-            Input::Stdin => Path::new("<stdin>"),
-            Input::File(path) => path,
-        }
-    }
-}
-
+/// What the paths hold.
 #[derive(Debug, Default)]
 pub struct Discovered {
+    /// Inputs to load, in the order found.
     pub inputs: Vec<Input>,
     /// Paths that could not be read at all.
     pub errors: Vec<LoadError>,
@@ -41,6 +26,7 @@ const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".terraform", "node_modules"];
 /// How far into a `*.json` file to look for the keys of `terraform show -json` output.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
+/// The inputs the paths name: files as named, and the Terraform documents under directories.
 pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
@@ -114,9 +100,14 @@ fn looks_like_terraform_output(path: &Path) -> bool {
     if read.is_err() {
         return true;
     }
-    let text = match head.as_slice() {
-        [0xff, 0xfe, rest @ ..] => utf16_lossy(rest, u16::from_le_bytes),
-        [0xfe, 0xff, rest @ ..] => utf16_lossy(rest, u16::from_be_bytes),
+    let utf16 = |rest, big_endian| {
+        crate::text::utf16_chars(rest, big_endian)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    };
+    let text: String = match head.as_slice() {
+        [0xff, 0xfe, rest @ ..] => utf16(rest, false),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, true),
         _ => String::from_utf8_lossy(&head).into_owned(),
     };
     [
@@ -126,11 +117,4 @@ fn looks_like_terraform_output(path: &Path) -> bool {
     ]
     .iter()
     .any(|key| text.contains(key))
-}
-
-fn utf16_lossy(bytes: &[u8], from: fn([u8; 2]) -> u16) -> String {
-    let units = bytes.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
 }

@@ -7,53 +7,56 @@ use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
 
-/// Written in place of a value Terraform marks sensitive, or a secret's content.
-pub const REDACTED: &str = "(sensitive)";
+use crate::model::REDACTED;
 
+/// What `payplat inspect` shows: every file's resources, and the inputs that did not load.
 #[derive(Serialize)]
 pub struct Report<'a> {
-    pub files: Vec<FileView<'a>>,
-    pub errors: Vec<ErrorView>,
+    files: Vec<FileView<'a>>,
+    errors: Vec<ErrorView>,
 }
 
+/// One input file as loaded.
 #[derive(Serialize)]
 pub struct FileView<'a> {
-    pub path: String,
-    pub kind: Kind,
-    pub format_version: Option<&'a str>,
-    pub tool_version: Option<&'a str>,
-    pub modules: usize,
-    pub resources: Vec<ResourceView<'a>>,
+    path: String,
+    kind: Kind,
+    format_version: Option<&'a str>,
+    tool_version: Option<&'a str>,
+    modules: usize,
+    resources: Vec<ResourceView<'a>>,
 }
 
+/// One resource as loaded.
 #[derive(Serialize)]
 pub struct ResourceView<'a> {
-    pub address: &'a str,
+    address: &'a str,
     #[serde(rename = "type")]
-    pub resource_type: &'a str,
-    pub name: &'a str,
-    pub mode: Mode,
-    pub action: Action,
-    pub module: Option<&'a str>,
-    pub index: Option<&'a Index>,
-    pub construct_path: Option<&'a str>,
-    pub pointer: &'a str,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub unknown: &'a [String],
-    pub sensitive: &'a [String],
-    pub references: &'a [Reference],
+    resource_type: &'a str,
+    name: &'a str,
+    mode: Mode,
+    action: Action,
+    module: Option<&'a str>,
+    index: Option<&'a Index>,
+    construct_path: Option<&'a str>,
+    pointer: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    unknown: &'a [String],
+    sensitive: &'a [String],
+    references: &'a [Reference],
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub values: Option<Value>,
+    values: Option<Value>,
 }
 
+/// An input that did not load, as reports show it.
 #[derive(Serialize)]
 pub struct ErrorView {
-    pub path: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-    pub help: Option<&'static str>,
+    path: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+    help: Option<&'static str>,
 }
 
 impl From<&LoadError> for ErrorView {
@@ -102,13 +105,13 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
                 .get(resource.pointer.as_str())
                 .and_then(|_| found.next());
             ResourceView {
-                address: &resource.address,
-                resource_type: &resource.resource_type,
-                name: &resource.name,
-                mode: resource.mode,
+                address: resource.address.as_str(),
+                resource_type: &resource.address.resource_type,
+                name: &resource.address.name,
+                mode: resource.address.mode,
                 action: resource.action,
-                module: resource.module.as_deref(),
-                index: resource.index.as_ref(),
+                module: resource.address.module.as_deref(),
+                index: resource.address.index.as_ref(),
                 construct_path: resource.construct_path.as_deref(),
                 pointer: &resource.pointer,
                 line: position.map(|p| p.line),
@@ -143,11 +146,13 @@ pub fn redacted_values(resource: &Resource) -> Value {
     values
 }
 
+/// The report as JSON.
 pub fn write_json(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report)?;
     writeln!(out)
 }
 
+/// The report for people.
 pub fn write_human(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for file in &report.files {
         let data = file

@@ -1,12 +1,29 @@
 //! payplat: policy and compliance checks for synthesized Terraform.
 //!
-//! The data flow is one module per step: [`discover`] finds inputs, [`load`] reads each into
-//! the [`model`], [`locate`] turns JSON pointers into line and column for what is reported.
+//! Modules by layer, lowest first; a module imports only from its own layer or below
+//! (`tests/layers.rs` keeps it so). The README's module map says the same, one line each.
+//!
+//! | layer | modules |
+//! |---|---|
+//! | text helpers | [`pointer`], [`locate`], [`expr`], [`text`] |
+//! | the resource model | [`model`] |
+//! | reading inputs | [`load`], [`generate`] |
+//! | finding inputs | [`discover`], [`inspect`] |
+//! | what checking produces | [`finding`] |
+//! | rules and their engine | [`rules`] |
+//! | the user's word | [`config`], then [`triage`] |
+//! | output | [`report`] |
+//! | one check, end to end | [`check`] |
+//!
+//! The command line (`src/cli/`, in the binary) sits on top; the library prints nothing.
+
+#![warn(missing_docs)]
 
 pub mod check;
 pub mod config;
 pub mod discover;
 pub mod expr;
+pub mod finding;
 pub mod generate;
 pub mod inspect;
 pub mod load;
@@ -15,4 +32,5 @@ pub mod model;
 pub mod pointer;
 pub mod report;
 pub mod rules;
+pub mod text;
 pub mod triage;

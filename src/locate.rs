@@ -12,7 +12,9 @@ use std::collections::{HashMap, HashSet};
 /// Byte range of one JSON value in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// The first byte.
     pub start: usize,
+    /// Past the last byte.
     pub end: usize,
     /// Where the member's key starts, when the value belongs to an object: the place a
     /// reader looks for `"name": {…}`.
@@ -29,7 +31,9 @@ impl Span {
 /// 1-based line and column (in characters) of a byte offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Position {
+    /// 1-based.
     pub line: usize,
+    /// 1-based, in characters.
     pub column: usize,
 }
 
@@ -88,6 +92,25 @@ pub fn positions(text: &str, offsets: &[usize]) -> Vec<Position> {
 /// The position of one offset.
 pub fn position(text: &str, offset: usize) -> Position {
     positions(text, &[offset])[0]
+}
+
+/// The byte offset of a 1-based line and column (in characters); past the end is the end.
+pub fn offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr_iter(b'\n', text.as_bytes())
+            .nth(line - 2)
+            .map_or(text.len(), |newline| newline + 1)
+    };
+    text[line_start..]
+        .char_indices()
+        .take_while(|(_, c)| *c != '\n')
+        .nth(column.saturating_sub(1))
+        .map_or_else(
+            || line_start + text[line_start..].find('\n').unwrap_or(text.len() - line_start),
+            |(at, _)| line_start + at,
+        )
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -318,6 +341,16 @@ mod tests {
         for text in ["", "{", "{\"a\"", "{\"a\": [1,", "]]]", "{\"a\": \"\\"] {
             assert_eq!(locate(text, "/a/1"), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn offsets_invert_positions() {
+        let text = "ab\nçd\n";
+        for at in [0, 1, 3, 5, 6] {
+            let p = position(text, at);
+            assert_eq!(offset(text, p.line, p.column), at);
+        }
+        assert_eq!(offset(text, 9, 1), text.len());
     }
 
     #[test]

@@ -11,6 +11,15 @@ pub fn escape(token: &str) -> Cow<'_, str> {
     }
 }
 
+/// Unescapes one reference token (`~1` → `/`, `~0` → `~`).
+pub fn unescape(token: &str) -> Cow<'_, str> {
+    if token.contains('~') {
+        Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
 /// `base` extended by one token.
 pub fn join(base: &str, token: &str) -> String {
     let token = escape(token);

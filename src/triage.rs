@@ -3,7 +3,7 @@
 //! dropped: set-aside findings keep their place in every report, marked with why.
 
 use crate::config::Suppression;
-use crate::rules::engine::{Finding, Status};
+use crate::finding::{Finding, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -19,7 +19,7 @@ pub fn suppress(
     for finding in findings.iter_mut() {
         let Some(suppression) = suppressions
             .iter()
-            .find(|s| s.covers(finding.rule, &finding.resource.address))
+            .find(|s| s.covers(finding.rule, finding.resource.address.as_str()))
         else {
             continue;
         };
@@ -40,21 +40,62 @@ pub fn suppress(
     expired.into_iter().collect()
 }
 
+/// A baseline file that cannot be read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum BaselineError {
+    /// Cannot be read.
+    #[error("{}: cannot read the baseline: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not what `--write-baseline` writes.
+    #[error("{}:{line}:{column}: not a payplat baseline: {source}", path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// 1-based.
+        line: usize,
+        /// 1-based.
+        column: usize,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// Cannot be written.
+    #[error("{}: cannot write the baseline: {source}", path.display())]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// Fingerprints of findings accepted as known.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
+    /// The file format's version: 1.
     pub version: u32,
+    /// The findings, by fingerprint.
     pub findings: Vec<Entry>,
 }
 
+/// One finding of a baseline: its fingerprint, and what it was about for people reading the file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// See [`Finding::fingerprint`].
     pub fingerprint: String,
+    /// The rule's code.
     pub rule: String,
+    /// The input.
     pub file: String,
+    /// The resource's address.
     pub address: String,
+    /// The JSON pointer.
     pub pointer: String,
 }
 
@@ -68,7 +109,7 @@ impl Baseline {
                 fingerprint: f.fingerprint(),
                 rule: f.rule.code.clone(),
                 file: f.document.path.display().to_string(),
-                address: f.resource.address.clone(),
+                address: f.resource.address.to_string(),
                 pointer: f.pointer.clone(),
             })
             .collect();
@@ -80,23 +121,27 @@ impl Baseline {
         }
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: not a payplat baseline: {e}",
-                path.display(),
-                e.line(),
-                e.column()
-            )
+    /// Reads a baseline file.
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| BaselineError::Invalid {
+            path: path.to_owned(),
+            line: source.line(),
+            column: source.column(),
+            source,
         })
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
-        std::fs::write(path, text)
-            .map_err(|e| format!("{}: cannot write the baseline: {e}", path.display()))
+    /// Writes the baseline file.
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
+        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Marks the active findings the baseline knows.

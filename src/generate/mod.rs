@@ -10,42 +10,47 @@ use platform::{Platform, platform};
 use serde_json::{Map, Value, json};
 
 /// What the platform is made for.
-#[derive(Debug, Clone, clap::Parser)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
-    #[arg(long = "environment-suffix", default_value = "dev")]
+    /// Appended to every name: `dev`, `ref01`.
     pub suffix: String,
-    #[arg(long, default_value = "us-east-1")]
+    /// The AWS region.
     pub region: String,
     /// The S3 bucket of the Terraform state.
-    #[arg(long, default_value = "iac-state")]
     pub state_bucket: String,
-    #[arg(long, default_value = "us-east-1")]
+    /// The region of the state bucket.
     pub state_bucket_region: String,
-    #[arg(long, default_value = "1.29")]
+    /// The EKS version.
     pub cluster_version: String,
-    #[arg(long, default_value_t = 7)]
+    /// Retention of every log group.
     pub log_retention_days: u32,
-    /// Availability zones, with a public and a private subnet in each.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=26))]
+    /// Availability zones (1 to 26), with a public and a private subnet in each.
     pub azs: u8,
-    /// With `--format plan-json`: this many instances of the platform (`module.platform[N]`),
-    /// 63 resources each, for large plans.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// For plans: this many instances of the platform (`module.platform[N]`), 63 resources each.
     pub copies: u32,
-    /// Inject one violation of this rule (repeatable).
-    #[arg(long = "violate", value_enum, value_name = "RULE")]
+    /// Violations to inject, one per named rule.
     pub violations: Vec<Violation>,
 }
 
 impl Default for Options {
-    /// The defaults of the command line.
+    /// The reference platform as the seed describes it.
     fn default() -> Self {
-        <Options as clap::Parser>::parse_from(["generate"])
+        Options {
+            suffix: "dev".into(),
+            region: "us-east-1".into(),
+            state_bucket: "iac-state".into(),
+            state_bucket_region: "us-east-1".into(),
+            cluster_version: "1.29".into(),
+            log_retention_days: 7,
+            azs: 3,
+            copies: 1,
+            violations: Vec::new(),
+        }
     }
 }
 
 /// One violation of a built-in rule, named as the rule is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Violation {
     /// The payment repository does not scan on push.
     EcrScanOnPush,
@@ -57,6 +62,29 @@ pub enum Violation {
     SubnetsSpanThreeAzs,
     /// Every log group keeps events for one day.
     LogGroupRetention,
+}
+
+impl Violation {
+    /// Every violation with the name of its rule and what it does.
+    pub const ALL: [(Violation, &'static str, &'static str); 5] = [
+        (Violation::EcrScanOnPush, "ecr-scan-on-push", "The payment repository does not scan on push"),
+        (Violation::EksControlPlaneLogging, "eks-control-plane-logging", "The cluster ships only api, audit and authenticator logs"),
+        (Violation::IrsaTrustConditions, "irsa-trust-conditions", "The payment role trusts any web identity, with no conditions"),
+        (Violation::SubnetsSpanThreeAzs, "subnets-span-three-azs", "Every private subnet lies in the first zone"),
+        (Violation::LogGroupRetention, "log-group-retention", "Every log group keeps events for one day"),
+    ];
+}
+
+impl std::str::FromStr for Violation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Violation, String> {
+        Violation::ALL
+            .iter()
+            .find(|(_, name, _)| *name == text)
+            .map(|(violation, _, _)| *violation)
+            .ok_or_else(|| format!("no violation is called `{text}`"))
+    }
 }
 
 /// The platform as `cdktf synth` writes it.

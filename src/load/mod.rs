@@ -7,9 +7,8 @@ mod plan;
 mod tfjson;
 mod tree;
 
-use crate::discover::Input;
 use crate::model::{Document, Kind};
-use crate::pointer;
+use crate::{pointer, text};
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -17,17 +16,39 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// One input to load: a file, or standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `-`: standard input.
+    Stdin,
+    /// A file, by the path the user gave or discovery found.
+    File(PathBuf),
+}
+
+impl Input {
+    /// The name used in every report.
+    pub fn path(&self) -> &Path {
+        match self {
+            Input::Stdin => Path::new("<stdin>"),
+            Input::File(path) => path,
+        }
+    }
+}
+
 /// Why one input could not be loaded. Other inputs are unaffected.
 #[derive(Debug, thiserror::Error)]
 #[error("{}{}: {problem}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
 pub struct LoadError {
+    /// The input, as the user named it.
     pub path: PathBuf,
     /// 1-based line and column where the text breaks, when that is known.
     pub position: Option<(usize, usize)>,
+    /// What is wrong.
     pub problem: Problem,
 }
 
 impl LoadError {
+    /// An error of the whole input.
     pub fn new(path: &Path, problem: Problem) -> Self {
         LoadError {
             path: path.to_owned(),
@@ -75,38 +96,61 @@ impl LoadError {
     }
 }
 
+/// What is wrong with an input.
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
+    /// The file cannot be read.
     #[error("cannot read: {0}")]
     Read(std::io::Error),
+    /// Not a file (a directory, a device).
     #[error("not a regular file")]
     NotAFile,
+    /// No text at all.
     #[error("the file is empty")]
     Empty,
+    /// A byte that is not UTF-8.
     #[error("not valid UTF-8: byte 0x{byte:02x} cannot start or continue a character")]
-    InvalidUtf8 { byte: u8 },
+    InvalidUtf8 {
+        /// The first bad byte.
+        byte: u8,
+    },
+    /// UTF-16 that does not decode.
     #[error("not valid UTF-16: {0}")]
     InvalidUtf16(&'static str),
+    /// The JSON ends early.
     #[error("the JSON is truncated: {0}")]
     Truncated(String),
+    /// The text of setup-terraform's wrapper, not JSON.
     #[error("not JSON: the text starts with `[command]`, the output of setup-terraform's wrapper")]
     WrapperOutput,
+    /// Terraform's native syntax saved as JSON.
     #[error("not JSON: this is Terraform's native (HCL) syntax")]
     NativeSyntax,
+    /// Text that is not JSON.
     #[error("not JSON: {0}")]
     NotJson(String),
+    /// Nesting beyond serde_json's limit.
     #[error("the JSON nests too deeply: {0}")]
     TooDeep(String),
+    /// Broken JSON.
     #[error("invalid JSON: {0}")]
     Json(String),
+    /// JSON whose top level is not an object.
     #[error("the top level is {0}, not an object")]
     NotObject(&'static str),
+    /// An object that is no Terraform document.
     #[error(
         "not a Terraform document: it is not a plan or state, and none of its top-level keys ({0}) is a Terraform block"
     )]
     NotTerraform(String),
+    /// A Terraform document with a member of the wrong shape.
     #[error("{pointer}: {message}")]
-    Malformed { pointer: String, message: String },
+    Malformed {
+        /// Where, in the file.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Problem {
@@ -289,7 +333,7 @@ const SECRET_ATTRIBUTES: &[(&str, &str)] = &[
 
 fn mark_secret_content(resource: &mut crate::model::Resource) {
     for (resource_type, attribute) in SECRET_ATTRIBUTES {
-        if resource.resource_type == *resource_type && !resource.is_sensitive(attribute) {
+        if resource.address.resource_type == *resource_type && !resource.is_sensitive(attribute) {
             resource.sensitive.push((*attribute).to_owned());
         }
     }
@@ -307,13 +351,7 @@ pub fn load_input(input: &Input, digest: bool) -> Result<Document, LoadError> {
             bytes
         }
     };
-    let sha256 = digest.then(|| {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    });
+    let sha256 = digest.then(|| text::sha256_of(&bytes));
     let mut document = load_bytes(input.path(), bytes)?;
     document.sha256 = sha256;
     Ok(document)
@@ -364,20 +402,19 @@ fn classify(top: &Top) -> Result<Kind, Problem> {
 /// Honours a UTF-8 or UTF-16 byte-order mark; anything else must be UTF-8.
 /// On failure, returns the line and column of the bad input where there is one.
 fn decode(mut bytes: Vec<u8>) -> Result<String, (Option<(usize, usize)>, Problem)> {
-    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
+    let utf16 = |rest: &[u8], big_endian: bool| {
         if !rest.len().is_multiple_of(2) {
             return Err((None, Problem::InvalidUtf16("odd number of bytes")));
         }
-        let units = rest.chunks_exact(2).map(|pair| from([pair[0], pair[1]]));
-        char::decode_utf16(units)
+        text::utf16_chars(rest, big_endian)
             .collect::<Result<String, _>>()
             .map_err(|_| (None, Problem::InvalidUtf16("unpaired surrogate")))
     };
     if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
-        return utf16(rest, u16::from_le_bytes);
+        return utf16(rest, false);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
-        return utf16(rest, u16::from_be_bytes);
+        return utf16(rest, true);
     }
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
@@ -385,11 +422,11 @@ fn decode(mut bytes: Vec<u8>) -> Result<String, (Option<(usize, usize)>, Problem
     String::from_utf8(bytes).map_err(|error| {
         let bytes = error.as_bytes();
         let at = error.utf8_error().valid_up_to();
-        let before = &bytes[..at];
-        let line = memchr::memchr_iter(b'\n', before).count() + 1;
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |at| at + 1);
+        // Everything before the first bad byte is valid UTF-8.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let position = crate::locate::position(before, at);
         (
-            Some((line, at - line_start + 1)),
+            Some((position.line, position.column)),
             Problem::InvalidUtf8 { byte: bytes[at] },
         )
     })

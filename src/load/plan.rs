@@ -6,9 +6,9 @@
 //! `planned_values` (deletes, objects Terraform forgets) are added from `resource_changes`, with
 //! the values they had before.
 
-use super::tree::{compose_address, strip_instance_keys, true_leaves};
+use super::tree::true_leaves;
 use super::{Problem, Top};
-use crate::model::{Action, Index, Mode, Reference, Resource};
+use crate::model::{Action, Address, Index, Mode, Reference, Resource};
 use crate::pointer;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -28,7 +28,7 @@ pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
             "/planned_values",
             &mut module_count,
             &mut |entry| {
-                let change = changes.claim(&entry.address);
+                let change = changes.claim(entry.address.as_str());
                 resources.push(entry.into_resource(change, &references));
                 Ok(())
             },
@@ -54,52 +54,40 @@ pub(super) fn load_state(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
 
 /// One resource object of a `planned_values` or `values` module tree.
 struct TreeEntry {
-    address: String,
-    identity: Identity,
-    module: Option<String>,
+    address: Address,
     object: Map<String, Value>,
     pointer: String,
 }
 
-/// Fields every resource object carries, in trees and in `resource_changes` alike.
-struct Identity {
-    mode: Mode,
-    resource_type: String,
-    name: String,
-    index: Option<Index>,
-}
-
-impl Identity {
-    fn read(object: &Map<String, Value>, pointer: &str) -> Result<Identity, Problem> {
-        let text = |key: &str| match object.get(key) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            _ => Err(Problem::malformed(
+/// The address of a resource object from the fields every one carries, in trees and in
+/// `resource_changes` alike; the object's own `address` spelling is kept.
+fn read_address(
+    object: &Map<String, Value>,
+    module: Option<String>,
+    pointer: &str,
+) -> Result<Address, Problem> {
+    let text = |key: &str| match object.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(Problem::malformed(
+            pointer,
+            format!("a resource needs a string `{key}`"),
+        )),
+    };
+    let mode = match object.get("mode").and_then(Value::as_str) {
+        None | Some("managed") => Mode::Managed,
+        Some("data") => Mode::Data,
+        Some(other) => {
+            return Err(Problem::malformed(
                 pointer,
-                format!("a resource needs a string `{key}`"),
-            )),
-        };
-        let mode = match object.get("mode").and_then(Value::as_str) {
-            None | Some("managed") => Mode::Managed,
-            Some("data") => Mode::Data,
-            Some(other) => {
-                return Err(Problem::malformed(
-                    pointer,
-                    format!("unknown resource mode `{other}`"),
-                ));
-            }
-        };
-        Ok(Identity {
-            mode,
-            resource_type: text("type")?,
-            name: text("name")?,
-            index: object.get("index").and_then(Index::from_json),
-        })
-    }
-
-    /// The address within its module, without instance key: the key of its configuration.
-    fn config_address(&self) -> String {
-        compose_address(None, self.mode, &self.resource_type, &self.name, None)
-    }
+                format!("unknown resource mode `{other}`"),
+            ));
+        }
+    };
+    let index = object.get("index").and_then(Index::from_json);
+    Ok(
+        Address::new(module, mode, text("type")?, text("name")?, index)
+            .spelled(object.get("address").and_then(Value::as_str)),
+    )
 }
 
 impl TreeEntry {
@@ -137,13 +125,8 @@ impl TreeEntry {
             None => Vec::new(),
         };
         Resource {
-            references: references.of(self.module.as_deref(), &self.identity),
+            references: references.of(&self.address),
             address: self.address,
-            mode: self.identity.mode,
-            resource_type: self.identity.resource_type,
-            name: self.identity.name,
-            index: self.identity.index,
-            module: self.module,
             action,
             values,
             unknown,
@@ -201,21 +184,13 @@ fn walk_module(
                 "a resource must be an object",
             ));
         };
-        let identity = Identity::read(&object, &resource_pointer)?;
-        let address = match object.get("address").and_then(Value::as_str) {
-            Some(address) => address.to_owned(),
-            None => compose_address(
-                module_address,
-                identity.mode,
-                &identity.resource_type,
-                &identity.name,
-                identity.index.as_ref(),
-            ),
-        };
+        let address = read_address(
+            &object,
+            module_address.map(str::to_owned),
+            &resource_pointer,
+        )?;
         visit(TreeEntry {
             address,
-            identity,
-            module: module_address.map(str::to_owned),
             object,
             pointer: resource_pointer,
         })?;
@@ -374,22 +349,12 @@ fn change_resource(
     references: &ConfigReferences,
 ) -> Result<Resource, Problem> {
     let entry_pointer = format!("/resource_changes/{position}");
-    let identity = Identity::read(&entry.fields, &entry_pointer)?;
     let module = entry
         .fields
         .get("module_address")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let address = match entry.fields.get("address").and_then(Value::as_str) {
-        Some(address) => address.to_owned(),
-        None => compose_address(
-            module.as_deref(),
-            identity.mode,
-            &identity.resource_type,
-            &identity.name,
-            identity.index.as_ref(),
-        ),
-    };
+    let address = read_address(&entry.fields, module, &entry_pointer)?;
     let Some(change) = entry.change else {
         return Err(Problem::malformed(
             &entry_pointer,
@@ -432,13 +397,8 @@ fn change_resource(
         }
     };
     Ok(Resource {
-        references: references.of(module.as_deref(), &identity),
+        references: references.of(&address),
         address,
-        mode: identity.mode,
-        resource_type: identity.resource_type,
-        name: identity.name,
-        index: identity.index,
-        module,
         action,
         values,
         unknown,
@@ -510,13 +470,12 @@ impl ConfigReferences {
         }
     }
 
-    fn of(&self, module: Option<&str>, identity: &Identity) -> Vec<Reference> {
+    fn of(&self, address: &Address) -> Vec<Reference> {
         if self.by_resource.is_empty() {
             return Vec::new();
         }
-        let path = module.map(strip_instance_keys).unwrap_or_default();
         self.by_resource
-            .get(&(path, identity.config_address()))
+            .get(&(address.module_path(), address.in_module()))
             .cloned()
             .unwrap_or_default()
     }

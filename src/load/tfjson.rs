@@ -5,10 +5,9 @@
 //! `metadata.path` is the construct path; it becomes the resource's origin, not a value.
 //! References are the `${…}` expressions inside string values.
 
-use super::tree::compose_address;
 use super::{Problem, Top};
 use crate::expr;
-use crate::model::{Action, Mode, Reference, Resource};
+use crate::model::{Action, Address, Mode, Reference, Resource};
 use crate::pointer;
 use serde_json::{Map, Value};
 
@@ -66,12 +65,7 @@ fn resource(
     let mut references = Vec::new();
     collect_references(&values, &mut references);
     Resource {
-        address: compose_address(None, mode, resource_type, name, None),
-        mode,
-        resource_type: resource_type.to_owned(),
-        name: name.to_owned(),
-        index: None,
-        module: None,
+        address: Address::new(None, mode, resource_type, name, None),
         action: Action::Config,
         values,
         unknown: Vec::new(),

@@ -3,7 +3,7 @@
 //! What an auditor asks for, passes included.
 
 use super::{Report, findings_of};
-use crate::rules::engine::{Status, Verdict};
+use crate::finding::{Status, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -24,7 +24,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             "verdict": check.verdict,
             "status": status,
             "file": check.document.path.display().to_string(),
-            "address": check.resource.address,
+            "address": check.resource.address.as_str(),
             "construct_path": check.resource.construct_path,
         });
         if let Some(position) = first.and_then(|f| f.position) {
@@ -51,7 +51,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let rules: Map<String, Value> = report
         .rules
         .iter()
-        .map(|r| (r.code.clone(), json!({"name": r.name, "title": r.title, "severity": r.severity, "compliance": r.compliance, "parameters": r.parameters})))
+        .map(|r| (r.info.code.clone(), json!({"name": r.info.name, "title": r.info.title, "severity": r.info.severity, "compliance": r.info.compliance, "parameters": r.parameters})))
         .collect();
     let evidence = json!({
         "payplat": env!("CARGO_PKG_VERSION"),

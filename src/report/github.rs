@@ -2,7 +2,7 @@
 //! request's diff. Failing findings at or above the threshold are errors, others warnings.
 
 use super::{Report, relative_path};
-use crate::rules::engine::{Status, Verdict};
+use crate::finding::Status;
 use std::io::{self, Write};
 
 pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
@@ -12,7 +12,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         .filter(|f| f.status == Status::Active)
     {
         let command = match finding.verdict {
-            Verdict::Fail if finding.rule.severity >= report.fail_on => "error",
+            verdict if verdict.fails_at(finding.rule.severity, report.fail_on) => "error",
             _ => "warning",
         };
         let mut properties = format!("file={}", property(&relative_path(&finding.document.path)));

@@ -4,9 +4,10 @@
 //! Plans are often one line of many megabytes, so a finding shows an excerpt: the lines around
 //! it, each cut to a window around the offending column.
 
-use super::{Report, plural};
+use super::Report;
+use crate::text::plural;
 use crate::locate::Span;
-use crate::rules::engine::{Finding, Status, Verdict};
+use crate::finding::{Finding, Status, Verdict};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,

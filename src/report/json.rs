@@ -2,11 +2,12 @@
 
 use super::Report;
 use crate::inspect::ErrorView;
-use crate::rules::Severity;
-use crate::rules::engine::{Status, Verdict};
+use crate::finding::Severity;
+use crate::finding::{Status, Verdict};
 use serde::Serialize;
 use std::io::{self, Write};
 
+/// The report format's version.
 pub const VERSION: u32 = 1;
 
 #[derive(Serialize)]
@@ -56,7 +57,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 line: f.position.map(|p| p.line),
                 column: f.position.map(|p| p.column),
                 pointer: &f.pointer,
-                address: &f.resource.address,
+                address: f.resource.address.as_str(),
                 construct_path: f.resource.construct_path.as_deref(),
                 message: f.message(),
                 help: &f.rule.help,

@@ -3,7 +3,7 @@
 //! suppressed or baselined one passes, with why in its output.
 
 use super::{Report, findings_of};
-use crate::rules::engine::{Finding, Status, Verdict};
+use crate::finding::{Finding, Status, Verdict};
 use quick_xml::escape::escape;
 use std::io::{self, Write};
 
@@ -20,7 +20,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         report.checks.len()
     )?;
     let by_check = report.findings_by_check();
-    for rule in report.rules {
+    for rule in report.rules.iter().map(|r| &r.info) {
         let checks: Vec<_> = report
             .checks
             .iter()
@@ -51,7 +51,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 out,
                 r#"    <testcase classname="{}" name="{}" file="{}""#,
                 escape(format!("{}.{}", rule.code, rule.name)),
-                escape(&check.resource.address),
+                escape(check.resource.address.as_str()),
                 escape(check.document.path.display().to_string())
             )?;
             if findings.is_empty() {

@@ -1,7 +1,8 @@
 //! A Markdown table of the findings, for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
 
-use super::{Report, plural};
-use crate::rules::engine::{Status, Verdict};
+use super::Report;
+use crate::text::plural;
+use crate::finding::{Status, Verdict};
 use std::io::{self, Write};
 
 pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {

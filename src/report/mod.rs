@@ -2,25 +2,26 @@
 //! none re-reads an input or prints a value Terraform marks sensitive (messages are built
 //! redacted by the engine, and reporters add no values of their own).
 
-pub mod evidence;
-pub mod github;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod sarif;
+mod evidence;
+mod github;
+mod human;
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
 
 use crate::load::LoadError;
 use crate::model::Document;
-use crate::rules::engine::{Checked, Finding, Status, Verdict};
-use crate::rules::{Rule, Severity};
+use crate::finding::{Checked, Finding, RuleInfo, Severity, Status, Verdict};
+use crate::rules::Rule;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Diagnostics with the offending input underlined.
     Human,
@@ -38,38 +39,80 @@ pub enum Format {
     Evidence,
 }
 
+impl Format {
+    /// Every format with its name and what it is for, as the command line lists them.
+    pub const ALL: [(Format, &'static str, &'static str); 7] = [
+        (Format::Human, "human", "Diagnostics with the offending input underlined"),
+        (Format::Json, "json", "The versioned JSON report"),
+        (Format::Sarif, "sarif", "SARIF 2.1.0, for GitHub code scanning and other SARIF viewers"),
+        (Format::Github, "github", "GitHub Actions workflow annotations"),
+        (Format::Junit, "junit", "JUnit XML: one test case per rule and resource"),
+        (Format::Markdown, "markdown", "A Markdown table, for a job summary or a pull-request comment"),
+        (Format::Evidence, "evidence", "PCI DSS evidence: every resource checked per requirement, with input digests"),
+    ];
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Format, String> {
+        Format::ALL
+            .iter()
+            .find(|(_, name, _)| name.eq_ignore_ascii_case(text))
+            .map(|(format, _, _)| *format)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(_, name, _)| *name).collect();
+                format!("`{text}` is not a format: {}", names.join(", "))
+            })
+    }
+}
+
 /// Everything a reporter may show.
 pub struct Report<'a> {
+    /// Every finding, sorted.
     pub findings: &'a [Finding<'a>],
+    /// Every rule × resource pair evaluated.
     pub checks: &'a [Checked<'a>],
+    /// The inputs that loaded.
     pub documents: &'a [Document],
+    /// The rules in force.
     pub rules: &'a [Rule],
+    /// The inputs that did not load.
     pub errors: &'a [LoadError],
+    /// The lowest severity of a failing finding that fails the run.
     pub fail_on: Severity,
+    /// Counts.
     pub summary: Summary,
 }
 
 /// What one `check` run covered and found.
 #[derive(Debug, Serialize)]
 pub struct Summary {
+    /// Inputs loaded.
     pub files: usize,
+    /// Resources in them.
     pub resources: usize,
     /// Resources at least one rule applied to.
     pub checked: usize,
     /// Active failing findings.
     pub failures: usize,
+    /// Active undetermined findings.
     pub undetermined: usize,
+    /// Findings a suppression set aside.
     pub suppressed: usize,
+    /// Findings the baseline knew.
     pub baselined: usize,
     /// Active failing findings by severity.
     pub by_severity: BTreeMap<Severity, usize>,
     /// Inputs that could not be loaded.
     pub errors: usize,
+    /// How long the run took, when it should be shown.
     #[serde(skip)]
     pub elapsed: Option<Duration>,
 }
 
 impl Summary {
+    /// Counts what a run covered and found.
     pub fn new(
         documents: &[Document],
         findings: &[Finding],
@@ -144,13 +187,14 @@ pub fn findings_of<'m, 'r>(
 }
 
 fn check_key<'r>(
-    rule: &'r Rule,
+    rule: &'r RuleInfo,
     path: &'r Path,
     resource: &'r crate::model::Resource,
 ) -> (&'r str, &'r Path, &'r str) {
-    (&rule.code, path, &resource.address)
+    (&rule.code, path, resource.address.as_str())
 }
 
+/// Writes the report in one format.
 pub fn write(format: Format, report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
         Format::Human => human::write(out, report, color),
@@ -163,13 +207,6 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write, color: bool) 
     }
 }
 
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
 
 /// A path as tools want it: relative to the working directory where it lies below it, with `/`.
 pub fn relative_path(path: &Path) -> String {

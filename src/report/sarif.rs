@@ -3,8 +3,8 @@
 //! Suppressed and baselined findings stay in the log with a `suppressions` entry.
 
 use super::{Report, relative_path};
-use crate::rules::engine::{Status, Verdict};
-use crate::rules::{Rule, Severity};
+use crate::finding::{Status, Verdict};
+use crate::finding::{RuleInfo, Severity};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -23,13 +23,13 @@ fn security_severity(severity: Severity) -> &'static str {
 
 fn level(verdict: Verdict, severity: Severity, fail_on: Severity) -> &'static str {
     match verdict {
-        Verdict::Fail if severity >= fail_on => "error",
+        Verdict::Fail if Verdict::Fail.fails_at(severity, fail_on) => "error",
         Verdict::Fail | Verdict::Undetermined => "warning",
         Verdict::Pass => "none",
     }
 }
 
-fn rule_descriptor(rule: &Rule, fail_on: Severity) -> Value {
+fn rule_descriptor(rule: &RuleInfo, fail_on: Severity) -> Value {
     let tags: Vec<String> = std::iter::once("security".to_owned())
         .chain(
             rule.compliance
@@ -43,7 +43,7 @@ fn rule_descriptor(rule: &Rule, fail_on: Severity) -> Value {
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.title},
         "help": {"text": rule.help, "markdown": rule.doc},
-        "helpUri": crate::rules::docs_url(rule),
+        "helpUri": rule.docs_url(),
         "defaultConfiguration": {"level": level(Verdict::Fail, rule.severity, fail_on)},
         "properties": {"security-severity": security_severity(rule.severity), "tags": tags, "precision": "high"},
     })
@@ -53,13 +53,13 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let rules: Vec<Value> = report
         .rules
         .iter()
-        .map(|r| rule_descriptor(r, report.fail_on))
+        .map(|r| rule_descriptor(&r.info, report.fail_on))
         .collect();
     let results: Vec<Value> = report
         .findings
         .iter()
         .map(|finding| {
-            let rule_index = report.rules.iter().position(|r| r.code == finding.rule.code);
+            let rule_index = report.rules.iter().position(|r| r.info.code == finding.rule.code);
             let mut region = json!({});
             if let Some(position) = finding.position {
                 region = json!({"startLine": position.line, "startColumn": position.column});
@@ -70,7 +70,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 "message": {"text": format!("{}: {}", finding.resource.address, finding.message())},
                 "locations": [{
                     "physicalLocation": {"artifactLocation": {"uri": uri(&relative_path(&finding.document.path))}, "region": region},
-                    "logicalLocations": [{"fullyQualifiedName": finding.resource.address, "kind": "resource"}],
+                    "logicalLocations": [{"fullyQualifiedName": finding.resource.address.as_str(), "kind": "resource"}],
                 }],
                 "partialFingerprints": {"payplatFinding/v1": finding.fingerprint()},
                 "properties": {"verdict": finding.verdict, "pointer": finding.pointer, "constructPath": finding.resource.construct_path},
@@ -105,7 +105,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             "tool": {"driver": {
                 "name": "payplat",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": crate::rules::DOCS_BASE,
+                "informationUri": crate::finding::DOCS_BASE,
                 "rules": rules,
             }},
             "artifacts": artifacts,

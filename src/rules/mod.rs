@@ -2,41 +2,65 @@
 //! build time; users add directories of their own, whose rules replace built-in ones with the
 //! same code.
 
-pub mod engine;
-pub mod ops;
+mod decode;
+pub mod eval;
+mod index;
 pub mod schema;
 
-pub use schema::{Rule, Severity};
+pub use eval::{Evaluation, evaluate};
+pub use schema::Rule;
+use miette::{NamedSource, SourceSpan};
 use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-/// Where payplat's documentation lives.
-pub const DOCS_BASE: &str = "https://github.com/payplat/payplat";
-
-/// A rule's documentation: its own `help-uri`, or the built-in rule's file.
-pub fn docs_url(rule: &Rule) -> String {
-    match &rule.help_uri {
-        Some(uri) => uri.clone(),
-        None => format!(
-            "{DOCS_BASE}/blob/main/rules/{}-{}.yaml",
-            rule.code, rule.name
-        ),
-    }
-}
-
 /// A rule file that cannot be used, with where and why.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{}{}: {reason}", file.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
 pub struct RuleError {
+    /// The rule file (or directory).
     pub file: PathBuf,
+    /// 1-based line and column of the mistake, when known.
     pub position: Option<(u64, u64)>,
+    /// What is wrong.
     pub reason: String,
+    #[source_code]
+    text: Option<NamedSource<String>>,
+    #[label("here")]
+    span: Option<SourceSpan>,
+}
+
+impl RuleError {
+    fn new(file: &Path, reason: String) -> RuleError {
+        RuleError {
+            file: file.to_owned(),
+            position: None,
+            reason,
+            text: None,
+            span: None,
+        }
+    }
+
+    /// The mistake at a line and column of the file's text, which diagnostics then show.
+    fn at(file: &Path, text: &str, invalid: schema::Invalid) -> RuleError {
+        let span = invalid.position.map(|(line, column)| {
+            let offset = crate::locate::offset(text, line as usize, column as usize);
+            SourceSpan::from(offset..offset)
+        });
+        RuleError {
+            file: file.to_owned(),
+            position: invalid.position,
+            reason: invalid.reason,
+            text: Some(NamedSource::new(file.display().to_string(), text.to_owned())),
+            span,
+        }
+    }
 }
 
 /// The rules in force, sorted by code.
 #[derive(Debug)]
 pub struct RuleSet {
+    /// The rules.
     pub rules: Vec<Rule>,
     /// Built-in rules that user rules replaced, as messages for the user.
     pub replaced: Vec<String>,
@@ -44,7 +68,7 @@ pub struct RuleSet {
 
 /// Reads one rule file's text.
 pub fn parse_rule(file: &Path, text: &str) -> Result<Rule, RuleError> {
-    let rule: Rule = serde_saphyr::from_str(text).map_err(|error| {
+    let raw: schema::RawRule = serde_saphyr::from_str(text).map_err(|error| {
         let position = error.location().map(|l| (l.line(), l.column()));
         let rendered = error.without_snippet().to_string();
         // The message repeats the position ("… at line L, column C"); it is given separately.
@@ -52,18 +76,10 @@ pub fn parse_rule(file: &Path, text: &str) -> Result<Rule, RuleError> {
             Some(at) if position.is_some() => rendered[..at].to_owned(),
             _ => rendered,
         };
-        RuleError {
-            file: file.to_owned(),
-            position,
-            reason,
-        }
+        RuleError::at(file, text, schema::Invalid { position, reason })
     })?;
-    rule.validate().map_err(|reason| RuleError {
-        file: file.to_owned(),
-        position: None,
-        reason,
-    })?;
-    Ok(rule)
+    raw.validate()
+        .map_err(|invalid| RuleError::at(file, text, invalid))
 }
 
 /// The built-in pack.
@@ -77,11 +93,10 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
 /// Every `*.yaml` / `*.yml` file directly in `dir`, in name order.
 pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![RuleError {
-            file: dir.to_owned(),
-            position: None,
-            reason: format!("cannot read the rule directory: {e}"),
-        }]
+        vec![RuleError::new(
+            dir,
+            format!("cannot read the rule directory: {e}"),
+        )]
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -95,11 +110,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut errors = Vec::new();
     for file in files {
         let parsed = std::fs::read_to_string(&file)
-            .map_err(|e| RuleError {
-                file: file.clone(),
-                position: None,
-                reason: format!("cannot read: {e}"),
-            })
+            .map_err(|e| RuleError::new(&file, format!("cannot read: {e}")))
             .and_then(|text| parse_rule(&file, &text));
         match parsed {
             Ok(rule) => rules.push(rule),
@@ -124,26 +135,22 @@ impl RuleSet {
             match load_dir(dir) {
                 Ok(user_rules) => {
                     for rule in user_rules {
-                        if let Some((_, first)) =
-                            user_codes.iter().find(|(code, _)| *code == rule.code)
-                        {
-                            errors.push(RuleError {
-                                file: dir.clone(),
-                                position: None,
-                                reason: format!(
-                                    "rule {} is defined twice (also in {})",
-                                    rule.code,
+                        let code = &rule.info.code;
+                        if let Some((_, first)) = user_codes.iter().find(|(c, _)| c == code) {
+                            errors.push(RuleError::new(
+                                dir,
+                                format!(
+                                    "rule {code} is defined twice (also in {})",
                                     first.display()
                                 ),
-                            });
+                            ));
                             continue;
                         }
-                        user_codes.push((rule.code.clone(), dir.clone()));
-                        if let Some(at) = rules.iter().position(|r| r.code == rule.code) {
+                        user_codes.push((code.clone(), dir.clone()));
+                        if let Some(at) = rules.iter().position(|r| r.info.code == *code) {
                             replaced.push(format!(
-                                "rule {} ({}) from {} replaces the built-in rule",
-                                rule.code,
-                                rule.name,
+                                "rule {code} ({}) from {} replaces the built-in rule",
+                                rule.info.name,
                                 dir.display()
                             ));
                             rules[at] = rule;
@@ -161,15 +168,13 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        rules.sort_by(|a, b| a.code.cmp(&b.code));
+        rules.sort_by(|a, b| a.info.code.cmp(&b.info.code));
         Ok(RuleSet { rules, replaced })
     }
 
     /// The rule with this code or name.
     pub fn find(&self, code_or_name: &str) -> Option<&Rule> {
-        self.rules
-            .iter()
-            .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+        self.rules.iter().find(|r| r.info.is_named(code_or_name))
     }
 }
 
@@ -177,14 +182,15 @@ fn name_clash(rules: &[Rule]) -> Option<RuleError> {
     rules.iter().enumerate().find_map(|(i, rule)| {
         rules[i + 1..]
             .iter()
-            .find(|other| other.name == rule.name)
-            .map(|other| RuleError {
-                file: PathBuf::from(&other.code),
-                position: None,
-                reason: format!(
-                    "rules {} and {} share the name `{}`",
-                    rule.code, other.code, rule.name
-                ),
+            .find(|other| other.info.name == rule.info.name)
+            .map(|other| {
+                RuleError::new(
+                    Path::new(&other.info.code),
+                    format!(
+                        "rules {} and {} share the name `{}`",
+                        rule.info.code, other.info.code, rule.info.name
+                    ),
+                )
             })
     })
 }

@@ -6,77 +6,143 @@
 //! | head | meaning |
 //! |---|---|
 //! | `path` or `param` + an operator | a test on the nodes a JSONPath selects (or on a parameter) |
-//! | `all`, `any`, `not` | combinators |
+//! | `all`, `any`, `not` | combinators (`all` and `any` need at least one check) |
 //! | `each` (+ `where`) + `check` | the check holds for every selected node (arrays are iterated) |
 //! | `some` (+ `where`) + `check` | the check holds for at least one selected node |
 //! | `decode` (+ `as`) + `check` | the check holds on the JSON document embedded in a string |
 //! | `other-resources` + `check` | some other resource of these types in the same file passes the check |
 //! | `follow` + `to` + `distinct` + `at-least`/`at-most` | count the distinct values across the resources the selected references name |
 
+use crate::finding::{RuleInfo, Severity};
 use crate::model::Mode;
+use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value};
-use serde_json_path::JsonPath;
+use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
-use std::fmt;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
+/// One rule, as read from its file.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// What the rule is, as reports show it.
+    pub info: RuleInfo,
+    /// Which resources the rule checks.
+    pub resources: Selection,
+    /// Values the checks refer to with `{param: NAME}`, with their defaults.
+    pub parameters: Map<String, Value>,
+    /// What must hold for each selected resource.
+    pub check: Check,
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
+/// A mistake in a rule file, at the place it stands when that is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// 1-based line and column.
+    pub position: Option<(u64, u64)>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl Invalid {
+    fn at(location: &Location, reason: String) -> Invalid {
+        let position = (location.line() > 0).then(|| (location.line(), location.column()));
+        Invalid { position, reason }
+    }
+}
+
+/// Every key a rule file may have.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawRule {
+    code: Spanned<String>,
+    name: Spanned<String>,
+    title: String,
+    severity: Severity,
+    #[serde(default)]
+    compliance: BTreeMap<String, Vec<String>>,
+    help: String,
+    doc: String,
+    help_uri: Option<String>,
+    resources: Spanned<Selection>,
+    #[serde(default)]
+    parameters: Map<String, Value>,
+    check: Check,
+}
+
+impl RawRule {
+    /// Checks what the file format cannot: codes, names and types well formed, parameters declared.
+    pub(crate) fn validate(self) -> Result<Rule, Invalid> {
+        let code_ok = self.code.value.len() >= 2
+            && self
+                .code
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !code_ok {
+            return Err(Invalid::at(
+                &self.code.referenced,
+                format!(
+                    "code `{}` must be letters, digits, `-` or `_`",
+                    self.code.value
+                ),
+            ));
+        }
+        let name_ok = !self.name.value.is_empty()
+            && self
+                .name
+                .value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !name_ok {
+            return Err(Invalid::at(
+                &self.name.referenced,
+                format!("name `{}` must be kebab-case", self.name.value),
+            ));
+        }
+        if self.resources.value.types.is_empty() {
+            return Err(Invalid::at(
+                &self.resources.referenced,
+                "`resources.types` names no resource type".into(),
+            ));
+        }
+        let mut undeclared = None;
+        self.check.params(&mut |name, at| {
+            if !self.parameters.contains_key(name) && undeclared.is_none() {
+                undeclared = Some(Invalid::at(
+                    at,
+                    format!("the check uses parameter `{name}`, which `parameters` does not declare"),
+                ));
+            }
+        });
+        if let Some(invalid) = undeclared {
+            return Err(invalid);
+        }
+        Ok(Rule {
+            info: RuleInfo {
+                code: self.code.value,
+                name: self.name.value,
+                title: self.title,
+                severity: self.severity,
+                compliance: self.compliance,
+                help: self.help,
+                doc: self.doc,
+                help_uri: self.help_uri,
+            },
+            resources: self.resources.value,
+            parameters: self.parameters,
+            check: self.check,
         })
     }
 }
 
-/// One rule, as read from its file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Rule {
-    /// Stable code, e.g. `PP101`.
-    pub code: String,
-    /// Stable kebab-case name, e.g. `ecr-scan-on-push`.
-    pub name: String,
-    /// One line: what must hold.
-    pub title: String,
-    pub severity: Severity,
-    /// Requirements the rule supports, by framework: `pci-dss-4.0: ["6.3.3"]`.
-    #[serde(default)]
-    pub compliance: BTreeMap<String, Vec<String>>,
-    /// How to fix a failure.
-    pub help: String,
-    /// The rule's documentation (Markdown): what it checks, why it matters, an example, what to use instead.
-    pub doc: String,
-    /// Where the documentation is on the web (built-in rules: their file in the repository).
-    pub help_uri: Option<String>,
-    /// Which resources the rule checks.
-    pub resources: Selection,
-    /// Values the checks refer to with `{param: NAME}`, with their defaults.
-    #[serde(default)]
-    pub parameters: Map<String, Value>,
-    pub check: Check,
-}
-
-#[derive(Debug, Deserialize)]
+/// Which resources a rule checks.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
+    /// Resource types, e.g. `aws_ecr_repository`.
     pub types: Vec<String>,
+    /// Managed resources (the default) or data sources.
     #[serde(default = "managed")]
     pub mode: Mode,
 }
@@ -88,13 +154,16 @@ fn managed() -> Mode {
 /// A JSONPath (RFC 9535), kept with its text for messages.
 #[derive(Debug, Clone)]
 pub struct Path {
+    /// As the rule wrote it.
     pub text: String,
-    pub query: JsonPath,
+    /// Parsed.
+    pub query: JpQuery,
 }
 
 impl Path {
-    fn parse(text: &str) -> Result<Path, String> {
-        let query = JsonPath::parse(text).map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+    pub(crate) fn parse(text: &str) -> Result<Path, String> {
+        let query = jsonpath_rust::parser::parse_json_path(text)
+            .map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
         Ok(Path {
             text: text.to_owned(),
             query,
@@ -110,35 +179,122 @@ impl Path {
             .trim_start_matches('.')
             .to_owned()
     }
+
+    /// The JSON pointer named by the path's leading steps that select one member or element,
+    /// up to its first step that may select more (`*`, `..`, filters, slices): where to look
+    /// for a value known only after apply when the path selects nothing.
+    pub fn static_prefix(&self) -> String {
+        let mut out = String::new();
+        for segment in &self.query.segments {
+            match segment {
+                Segment::Selector(Selector::Name(name)) => out = crate::pointer::join(&out, name),
+                Segment::Selector(Selector::Index(index)) if *index >= 0 => {
+                    out = crate::pointer::join_index(&out, *index as usize)
+                }
+                _ => break,
+            }
+        }
+        out
+    }
 }
 
-/// A number given literally or by parameter name.
-#[derive(Debug, Clone, PartialEq)]
+/// A value given literally or by parameter name (`{param: NAME}`).
+#[derive(Debug, Clone)]
 pub enum Arg {
+    /// Written in the rule.
     Value(Value),
-    Param(String),
+    /// A parameter of the rule, overridable from the configuration.
+    Param {
+        /// The parameter's name.
+        name: String,
+        /// Where the rule names it.
+        at: Location,
+    },
 }
 
+impl Arg {
+    fn read(value: Spanned<Value>) -> Arg {
+        match value.value {
+            Value::Object(map) if map.len() == 1 && map.get("param").is_some_and(Value::is_string) => {
+                Arg::Param {
+                    name: map["param"].as_str().unwrap_or_default().to_owned(),
+                    at: value.referenced,
+                }
+            }
+            other => Arg::Value(other),
+        }
+    }
+
+    fn number(value: Spanned<Value>) -> Result<Arg, String> {
+        match Arg::read(value) {
+            Arg::Value(number @ Value::Number(_)) => Ok(Arg::Value(number)),
+            Arg::Value(other) => Err(format!(
+                "expected a number or `{{param: NAME}}`, found {other}"
+            )),
+            param => Ok(param),
+        }
+    }
+
+    fn list(value: Spanned<Value>) -> Result<Arg, String> {
+        match Arg::read(value) {
+            Arg::Value(list @ Value::Array(_)) => Ok(Arg::Value(list)),
+            Arg::Value(other) => Err(format!("expected a list or `{{param: NAME}}`, found {other}")),
+            param => Ok(param),
+        }
+    }
+}
+
+/// An operator of a test.
 #[derive(Debug, Clone)]
 pub enum Op {
+    /// The path selects something (`true`) or nothing (`false`).
     Exists(bool),
-    Equals(Value),
-    OneOf(Vec<Value>),
-    ContainsAll(Vec<Value>),
-    AtLeast(Arg),
-    AtMost(Arg),
+    /// The selected list holds every one of these values.
+    ContainsAll(Arg),
+    /// Every selected value (lists stand for their elements) passes this comparison.
+    Compare(Comparison),
+}
+
+/// A comparison of one value.
+#[derive(Debug, Clone)]
+pub enum Comparison {
+    /// Equal to the value.
+    Equals(Arg),
+    /// Equal to one of the listed values.
+    OneOf(Arg),
+    /// A number within a bound.
+    Bound(Bound),
+    /// A string that matches the regular expression.
     Matches(Regex),
     /// The selected wildcard pattern (`*` only, as ECR filters) covers the value at this path of
     /// the resource under check.
     GlobCovers(Path),
 }
 
+/// A numeric bound.
 #[derive(Debug, Clone)]
-pub enum Source {
-    Path(Path),
-    Param(String),
+pub enum Bound {
+    /// Greater than or equal to.
+    AtLeast(Arg),
+    /// Less than or equal to.
+    AtMost(Arg),
 }
 
+/// What a test looks at.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The nodes a JSONPath selects.
+    Path(Path),
+    /// A rule parameter.
+    Param {
+        /// The parameter's name.
+        name: String,
+        /// Where the rule names it.
+        at: Location,
+    },
+}
+
+/// How `decode` reads the string it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DecodeAs {
@@ -149,43 +305,70 @@ pub enum DecodeAs {
     IamPolicy,
 }
 
+/// `each` or `some`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {
+    /// Every selected node.
     Every,
+    /// At least one selected node.
     Some,
 }
 
+/// One kind of check node.
 #[derive(Debug, Clone)]
 pub enum CheckKind {
+    /// A test on selected nodes or a parameter.
     Test {
+        /// What is tested.
         source: Source,
         /// Keep only members whose key matches (e.g. `:sub$` among condition keys).
         key_matches: Option<Regex>,
+        /// How.
         op: Op,
     },
+    /// Every check holds.
     All(Vec<Check>),
+    /// At least one check holds.
     Any(Vec<Check>),
+    /// The check does not hold.
     Not(Box<Check>),
+    /// A check on every (or some) selected node.
     Each {
+        /// Every or some.
         quantifier: Quantifier,
+        /// The nodes.
         path: Path,
+        /// Only nodes this check holds for are considered.
         filter: Option<Box<Check>>,
+        /// What must hold.
         check: Box<Check>,
     },
+    /// A check on a document embedded in a string.
     Decode {
+        /// The string.
         path: Path,
+        /// How to read it.
         format: DecodeAs,
+        /// What must hold of the document.
         check: Box<Check>,
     },
+    /// A check some other resource of these types passes.
     OtherResources {
+        /// The resource types.
         types: Vec<String>,
+        /// What must hold of one of them.
         check: Box<Check>,
     },
+    /// Distinct values across the resources the selected references name, counted.
     CountDistinct {
+        /// The references.
         follow: Path,
+        /// The resource types they may name.
         to: Vec<String>,
+        /// Where each named resource keeps the value counted; the first path it has is used.
         distinct: Vec<Path>,
-        op: Op,
+        /// The count's bound.
+        bound: Bound,
     },
 }
 
@@ -193,7 +376,9 @@ pub enum CheckKind {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "RawCheck")]
 pub struct Check {
+    /// What the node checks.
     pub kind: CheckKind,
+    /// What a failure means, in the rule's words.
     pub message: Option<String>,
 }
 
@@ -217,14 +402,14 @@ struct RawCheck {
     to: Option<Vec<String>>,
     distinct: Option<Vec<String>>,
     path: Option<String>,
-    param: Option<String>,
+    param: Option<Spanned<String>>,
     key_matches: Option<String>,
     exists: Option<bool>,
-    equals: Option<Value>,
-    one_of: Option<Vec<Value>>,
-    contains_all: Option<Vec<Value>>,
-    at_least: Option<Value>,
-    at_most: Option<Value>,
+    equals: Option<Spanned<Value>>,
+    one_of: Option<Spanned<Value>>,
+    contains_all: Option<Spanned<Value>>,
+    at_least: Option<Spanned<Value>>,
+    at_most: Option<Spanned<Value>>,
     matches: Option<String>,
     glob_covers: Option<String>,
     message: Option<String>,
@@ -232,6 +417,8 @@ struct RawCheck {
 
 const HEADS: &str =
     "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources` or `follow`";
+
+const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches` or `glob-covers`";
 
 impl TryFrom<RawCheck> for Check {
     type Error = String;
@@ -257,10 +444,10 @@ impl TryFrom<RawCheck> for Check {
         }
         let kind = if let Some(checks) = raw.all.take() {
             raw.only("all")?;
-            CheckKind::All(checks)
+            CheckKind::All(at_least_one(checks, "all")?)
         } else if let Some(checks) = raw.any.take() {
             raw.only("any")?;
-            CheckKind::Any(checks)
+            CheckKind::Any(at_least_one(checks, "any")?)
         } else if let Some(check) = raw.not.take() {
             raw.only("not")?;
             CheckKind::Not(check)
@@ -309,23 +496,29 @@ impl TryFrom<RawCheck> for Check {
                 .ok_or("`follow` needs `distinct`: the JSONPaths of the value to count")?
                 .iter()
                 .map(|p| Path::parse(p))
-                .collect::<Result<_, _>>()?;
-            let op = raw.op()?;
-            if !matches!(op, Op::AtLeast(_) | Op::AtMost(_)) {
-                return Err("`follow` compares its count with `at-least` or `at-most`".into());
+                .collect::<Result<Vec<_>, _>>()?;
+            if distinct.is_empty() {
+                return Err("`distinct` needs at least one JSONPath".into());
             }
+            let bound = match raw.op()? {
+                Op::Compare(Comparison::Bound(bound)) => bound,
+                _ => return Err("`follow` compares its count with `at-least` or `at-most`".into()),
+            };
             raw.only("follow")?;
             CheckKind::CountDistinct {
                 follow: Path::parse(&follow)?,
                 to,
                 distinct,
-                op,
+                bound,
             }
         } else {
             let source = match (raw.path.take(), raw.param.take()) {
                 (Some(path), None) => Source::Path(Path::parse(&path)?),
-                (None, Some(param)) => Source::Param(param),
-                _ => unreachable!("exactly one head was checked above"),
+                (None, Some(param)) => Source::Param {
+                    name: param.value,
+                    at: param.referenced,
+                },
+                _ => return Err(format!("a check has exactly one of {HEADS}")),
             };
             let key_matches = raw.key_matches.take().map(|re| regex(&re)).transpose()?;
             let op = raw.op()?;
@@ -340,6 +533,14 @@ impl TryFrom<RawCheck> for Check {
     }
 }
 
+/// An empty `all` would hold and an empty `any` would fail whatever the input: both are mistakes.
+fn at_least_one(checks: Vec<Check>, head: &str) -> Result<Vec<Check>, String> {
+    if checks.is_empty() {
+        return Err(format!("`{head}` needs at least one check"));
+    }
+    Ok(checks)
+}
+
 impl RawCheck {
     /// Takes the one operator of a test.
     fn op(&mut self) -> Result<Op, String> {
@@ -347,30 +548,30 @@ impl RawCheck {
         if let Some(v) = self.exists.take() {
             ops.push(Op::Exists(v));
         }
+        if let Some(v) = self.contains_all.take() {
+            ops.push(Op::ContainsAll(Arg::list(v)?));
+        }
         if let Some(v) = self.equals.take() {
-            ops.push(Op::Equals(v));
+            ops.push(Op::Compare(Comparison::Equals(Arg::read(v))));
         }
         if let Some(v) = self.one_of.take() {
-            ops.push(Op::OneOf(v));
-        }
-        if let Some(v) = self.contains_all.take() {
-            ops.push(Op::ContainsAll(v));
+            ops.push(Op::Compare(Comparison::OneOf(Arg::list(v)?)));
         }
         if let Some(v) = self.at_least.take() {
-            ops.push(Op::AtLeast(arg(v)?));
+            ops.push(Op::Compare(Comparison::Bound(Bound::AtLeast(Arg::number(v)?))));
         }
         if let Some(v) = self.at_most.take() {
-            ops.push(Op::AtMost(arg(v)?));
+            ops.push(Op::Compare(Comparison::Bound(Bound::AtMost(Arg::number(v)?))));
         }
         if let Some(v) = self.matches.take() {
-            ops.push(Op::Matches(regex(&v)?));
+            ops.push(Op::Compare(Comparison::Matches(regex(&v)?)));
         }
         if let Some(v) = self.glob_covers.take() {
-            ops.push(Op::GlobCovers(Path::parse(&v)?));
+            ops.push(Op::Compare(Comparison::GlobCovers(Path::parse(&v)?)));
         }
         match ops.len() {
             1 => Ok(ops.remove(0)),
-            0 => Err("a test needs one operator: `exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches` or `glob-covers`".into()),
+            0 => Err(format!("a test needs one operator: {OPERATORS}")),
             _ => Err("a test has exactly one operator".into()),
         }
     }
@@ -400,20 +601,6 @@ impl RawCheck {
     }
 }
 
-fn arg(value: Value) -> Result<Arg, String> {
-    match value {
-        Value::Number(_) => Ok(Arg::Value(value)),
-        Value::Object(map) if map.len() == 1 && map.get("param").is_some_and(Value::is_string) => {
-            Ok(Arg::Param(
-                map["param"].as_str().unwrap_or_default().to_owned(),
-            ))
-        }
-        other => Err(format!(
-            "expected a number or `{{param: NAME}}`, found {other}"
-        )),
-    }
-}
-
 /// Compiles a pattern; the regex crate runs in linear time, so no pattern can hang a check.
 fn regex(pattern: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(pattern)
@@ -422,60 +609,30 @@ fn regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))
 }
 
-impl Rule {
-    /// Checks what the file format cannot: names, codes and parameters that exist.
-    pub fn validate(&self) -> Result<(), String> {
-        let code_ok = self.code.len() >= 2
-            && self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !code_ok {
-            return Err(format!(
-                "code `{}` must be letters, digits, `-` or `_`",
-                self.code
-            ));
-        }
-        let name_ok = !self.name.is_empty()
-            && self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !name_ok {
-            return Err(format!("name `{}` must be kebab-case", self.name));
-        }
-        if self.resources.types.is_empty() {
-            return Err("`resources.types` names no resource type".into());
-        }
-        let mut missing = Vec::new();
-        self.check.params(&mut |name| {
-            if !self.parameters.contains_key(name) {
-                missing.push(name.to_owned());
-            }
-        });
-        match missing.first() {
-            Some(name) => Err(format!(
-                "the check uses parameter `{name}`, which `parameters` does not declare"
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
 impl Check {
-    /// Calls `visit` with every parameter name the check refers to.
-    fn params(&self, visit: &mut dyn FnMut(&str)) {
-        let op_param = |op: &Op, visit: &mut dyn FnMut(&str)| {
-            if let Op::AtLeast(Arg::Param(name)) | Op::AtMost(Arg::Param(name)) = op {
-                visit(name);
+    /// Calls `visit` with every parameter the check refers to, and where.
+    fn params(&self, visit: &mut dyn FnMut(&str, &Location)) {
+        let arg = |arg: &Arg, visit: &mut dyn FnMut(&str, &Location)| {
+            if let Arg::Param { name, at } = arg {
+                visit(name, at);
             }
+        };
+        let bound = |bound: &Bound, visit: &mut dyn FnMut(&str, &Location)| match bound {
+            Bound::AtLeast(a) | Bound::AtMost(a) => arg(a, visit),
         };
         match &self.kind {
             CheckKind::Test { source, op, .. } => {
-                if let Source::Param(name) = source {
-                    visit(name);
+                if let Source::Param { name, at } = source {
+                    visit(name, at);
                 }
-                op_param(op, visit);
+                match op {
+                    Op::Exists(_) => {}
+                    Op::ContainsAll(a)
+                    | Op::Compare(Comparison::Equals(a))
+                    | Op::Compare(Comparison::OneOf(a)) => arg(a, visit),
+                    Op::Compare(Comparison::Bound(b)) => bound(b, visit),
+                    Op::Compare(Comparison::Matches(_) | Comparison::GlobCovers(_)) => {}
+                }
             }
             CheckKind::All(checks) | CheckKind::Any(checks) => {
                 checks.iter().for_each(|c| c.params(visit))
@@ -489,7 +646,7 @@ impl Check {
                 }
                 check.params(visit);
             }
-            CheckKind::CountDistinct { op, .. } => op_param(op, visit),
+            CheckKind::CountDistinct { bound: b, .. } => bound(b, visit),
         }
     }
 }

@@ -4,6 +4,9 @@
 //! `*.tf.json` or a CDKTF synth. Paths inside a resource (unknown, sensitive and reference
 //! locations) are JSON pointers relative to the resource's `values`.
 
+mod address;
+
+pub use address::{Address, Traversal};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -41,10 +44,13 @@ impl fmt::Display for Kind {
     }
 }
 
+/// A managed resource or a data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
+    /// `resource` blocks.
     Managed,
+    /// `data` blocks.
     Data,
 }
 
@@ -65,7 +71,9 @@ pub enum Action {
     Config,
     /// Present in a state, or unchanged by a plan.
     NoOp,
+    /// Created.
     Create,
+    /// Changed in place.
     Update,
     /// Destroyed and created again, in either order.
     Replace,
@@ -120,11 +128,14 @@ impl fmt::Display for Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Index {
+    /// `count.index`.
     Count(u64),
+    /// `each.key`.
     Key(String),
 }
 
 impl Index {
+    /// The key of a plan's `index` member.
     pub fn from_json(value: &Value) -> Option<Index> {
         match value {
             Value::Number(n) => n.as_u64().map(Index::Count),
@@ -152,16 +163,15 @@ pub struct Reference {
     pub target: String,
 }
 
+/// What every report shows in place of a value Terraform marks sensitive.
+pub const REDACTED: &str = "(sensitive)";
+
+/// One resource instance (plan, state) or resource block (configuration).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
-    /// Full address: `module.a["k"].aws_x.y[0]`, `data.aws_iam_policy_document.trust`.
-    pub address: String,
-    pub mode: Mode,
-    pub resource_type: String,
-    pub name: String,
-    pub index: Option<Index>,
-    /// Module instance address (`module.a["k"].module.b`); `None` for the root module.
-    pub module: Option<String>,
+    /// Where it lives: `module.a["k"].aws_x.y[0]`, `data.aws_iam_policy_document.trust`.
+    pub address: Address,
+    /// What applying the document does to it.
     pub action: Action,
     /// Attribute values as planned (plan), recorded (state) or written (configuration).
     /// For a deleted resource: its values before the delete.
@@ -173,6 +183,7 @@ pub struct Resource {
     /// File pointers of other copies of the values (a plan repeats them in `resource_changes`),
     /// so that no excerpt of the file shows a sensitive value from a copy either.
     pub copies: Vec<String>,
+    /// What each attribute refers to.
     pub references: Vec<Reference>,
     /// CDKTF construct path (`Stack/construct/id`), where the synth records one.
     pub construct_path: Option<String>,
@@ -183,6 +194,7 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// Whether the attribute at this pointer (or one containing it) is sensitive.
     pub fn is_sensitive(&self, attribute_pointer: &str) -> bool {
         self.sensitive
             .iter()
@@ -213,6 +225,7 @@ impl Document {
 pub struct Document {
     /// The path as the user named it (`<stdin>` for standard input).
     pub path: PathBuf,
+    /// Which form it is.
     pub kind: Kind,
     /// `format_version` of a plan or state.
     pub format_version: Option<String>,
@@ -220,6 +233,7 @@ pub struct Document {
     pub tool_version: Option<String>,
     /// Module instances (plan/state) or module calls (configuration).
     pub module_count: usize,
+    /// Every resource, in the document's order.
     pub resources: Vec<Resource>,
     /// The decoded text, kept so diagnostics can be located lazily.
     pub text: String,

@@ -1,0 +1,184 @@
+//! Evaluates rules against the model: every live resource of every document, in parallel, with
+//! three verdicts. Findings come out sorted by file, position and rule, whatever the threads did.
+//!
+//! The interpreter is split by concern: [`outcome`] joins three-valued outcomes, `scope` holds
+//! where a check stands and moves it (`each`, `decode`), `compare` applies operators, `follow`
+//! looks at other resources and counts across references, `values` marks unknown values.
+
+mod compare;
+mod follow;
+pub(crate) mod outcome;
+mod scope;
+mod values;
+
+use super::index::DocumentIndex;
+use super::schema::Rule;
+use crate::finding::{Checked, Finding, Status, Verdict};
+use crate::locate::{locate_all, positions};
+use crate::model::{Document, Resource};
+use outcome::Outcome;
+use rayon::prelude::*;
+use scope::{Here, Scope};
+use std::collections::BTreeSet;
+
+/// What checking found, with how much was checked.
+pub struct Evaluation<'a> {
+    /// Failing and undetermined findings, sorted.
+    pub findings: Vec<Finding<'a>>,
+    /// Every rule × resource pair evaluated, in the order of the findings' sort.
+    pub checks: Vec<Checked<'a>>,
+    /// Resources at least one rule applied to.
+    pub resources_checked: usize,
+}
+
+/// Runs every rule on every live resource it selects.
+pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<'a> {
+    let per_document: Vec<(Vec<Finding>, Vec<Checked>, usize)> = documents
+        .par_iter()
+        .map(|document| {
+            let index = DocumentIndex::new(document);
+            let results: Vec<(Vec<Finding>, Vec<Checked>)> = document
+                .resources
+                .par_iter()
+                .filter(|resource| resource.action.is_live())
+                .map(|resource| {
+                    let mut findings = Vec::new();
+                    let mut checks = Vec::new();
+                    for rule in rules.iter().filter(|rule| applies(rule, resource)) {
+                        let found = check_resource(rule, &index, resource);
+                        let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
+                        checks.push(Checked {
+                            rule: &rule.info,
+                            document,
+                            resource,
+                            verdict,
+                        });
+                        findings.extend(found);
+                    }
+                    (findings, checks)
+                })
+                .collect();
+            let resources_checked = results
+                .iter()
+                .filter(|(_, checks)| !checks.is_empty())
+                .count();
+            let (findings, checks): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+            let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
+            locate_findings(document, &mut findings);
+            (
+                findings,
+                checks.into_iter().flatten().collect(),
+                resources_checked,
+            )
+        })
+        .collect();
+    let resources_checked = per_document.iter().map(|(_, _, n)| n).sum();
+    let mut findings = Vec::new();
+    let mut checks = Vec::new();
+    for (document_findings, document_checks, _) in per_document {
+        findings.extend(document_findings);
+        checks.extend(document_checks);
+    }
+    // Keys borrow from the findings: sorting clones nothing.
+    findings.sort_by(|a, b| {
+        let position = |f: &Finding| f.position.map(|p| (p.line, p.column));
+        (
+            &a.document.path,
+            position(a),
+            &a.rule.code,
+            &a.pointer,
+            &a.detail,
+        )
+            .cmp(&(
+                &b.document.path,
+                position(b),
+                &b.rule.code,
+                &b.pointer,
+                &b.detail,
+            ))
+    });
+    Evaluation {
+        findings,
+        checks,
+        resources_checked,
+    }
+}
+
+fn applies(rule: &Rule, resource: &Resource) -> bool {
+    resource.address.mode == rule.resources.mode
+        && rule.resources.types.contains(&resource.address.resource_type)
+}
+
+fn locate_findings(document: &Document, findings: &mut [Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    // A value known only after apply is not in the file: the closest ancestor that is stands in.
+    let candidates: Vec<String> = findings
+        .iter()
+        .flat_map(|f| {
+            crate::pointer::ancestors(&f.pointer).chain(std::iter::once(f.pointer.as_str()))
+        })
+        .map(str::to_owned)
+        .collect();
+    let spans = locate_all(&document.text, candidates.iter().map(String::as_str));
+    for finding in findings.iter_mut() {
+        let mut closest = std::iter::once(finding.pointer.as_str()).chain(
+            crate::pointer::ancestors(&finding.pointer)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev(),
+        );
+        finding.span = closest.find_map(|p| spans.get(p).copied());
+    }
+    let starts: Vec<usize> = findings
+        .iter()
+        .filter_map(|f| f.span.map(|s| s.start))
+        .collect();
+    let mut found = positions(&document.text, &starts).into_iter();
+    for finding in findings.iter_mut().filter(|f| f.span.is_some()) {
+        finding.position = found.next();
+    }
+}
+
+fn check_resource<'a>(
+    rule: &'a Rule,
+    index: &DocumentIndex<'a>,
+    resource: &'a Resource,
+) -> Vec<Finding<'a>> {
+    let scope = Scope {
+        index,
+        subject: resource,
+        params: &rule.parameters,
+    };
+    let values = values::with_unknowns(resource);
+    let (verdict, notes) = match scope.check(&rule.check, &Here::top(&values, resource)) {
+        Outcome::Pass(_) => return Vec::new(),
+        Outcome::Fail(notes) => (Verdict::Fail, notes),
+        Outcome::Undetermined(notes) => (Verdict::Undetermined, notes),
+    };
+    let mut seen = BTreeSet::new();
+    notes
+        .into_iter()
+        .filter(|note| {
+            seen.insert((
+                note.resource.pointer.clone(),
+                note.at.clone(),
+                note.message.clone(),
+                note.summary.clone(),
+            ))
+        })
+        .map(|note| Finding {
+            rule: &rule.info,
+            document: index.document,
+            resource,
+            verdict,
+            pointer: values::under(&note.resource.values_pointer, &note.at),
+            summary: note.summary,
+            detail: note.message,
+            span: None,
+            position: None,
+            status: Status::Active,
+        })
+        .collect()
+}

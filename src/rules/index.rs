@@ -1,0 +1,108 @@
+//! The resources of one document, indexed for the rules that follow references or look at
+//! other resources.
+
+use crate::model::{Document, Resource, Traversal};
+use ahash::AHashMap;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The resources of one document, by address, type and id: built on first use, since only
+/// rules that follow references or look at other resources need it.
+pub(crate) struct DocumentIndex<'a> {
+    pub(crate) document: &'a Document,
+    maps: OnceLock<Maps<'a>>,
+}
+
+#[derive(Default)]
+struct Maps<'a> {
+    by_address: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// Instances by the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`).
+    by_base_address: AHashMap<&'a str, Vec<&'a Resource>>,
+    by_type: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// By type and `id` value, for plans that name existing objects by id.
+    by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
+}
+
+impl<'a> DocumentIndex<'a> {
+    pub(crate) fn new(document: &'a Document) -> Self {
+        DocumentIndex {
+            document,
+            maps: OnceLock::new(),
+        }
+    }
+
+    fn maps(&self) -> &Maps<'a> {
+        self.maps.get_or_init(|| {
+            let mut maps = Maps::default();
+            for resource in self
+                .document
+                .resources
+                .iter()
+                .filter(|r| r.action.is_live())
+            {
+                maps.by_address
+                    .entry(resource.address.as_str())
+                    .or_default()
+                    .push(resource);
+                maps.by_base_address
+                    .entry(resource.address.base())
+                    .or_default()
+                    .push(resource);
+                maps.by_type
+                    .entry(&resource.address.resource_type)
+                    .or_default()
+                    .push(resource);
+                if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
+                    maps.by_id
+                        .entry((&resource.address.resource_type, id))
+                        .or_default()
+                        .push(resource);
+                }
+            }
+            maps
+        })
+    }
+
+    /// Live resources of one of `types` whose `id` is `id`.
+    pub(crate) fn with_id(&self, types: &[String], id: &str) -> Vec<&'a Resource> {
+        let by_id = &self.maps().by_id;
+        types
+            .iter()
+            .flat_map(|t| by_id.get(&(t.as_str(), id)).into_iter().flatten().copied())
+            .collect()
+    }
+
+    /// Live resources of the given types.
+    pub(crate) fn of_types<'t>(&'t self, types: &'t [String]) -> impl Iterator<Item = &'a Resource> + 't {
+        types.iter().flat_map(|t| {
+            self.maps()
+                .by_type
+                .get(t.as_str())
+                .into_iter()
+                .flatten()
+                .copied()
+        })
+    }
+
+    /// The resources a reference written in `from`'s module names: `aws_subnet.a.id` names
+    /// `aws_subnet.a`; `aws_subnet.private` (a counted resource) names all its instances.
+    /// `None` when the reference names no resource (`var.…`, `module.…` outputs, …).
+    pub(crate) fn resolve(&self, from: &Resource, reference: &str) -> Option<Vec<&'a Resource>> {
+        let traversal = Traversal::parse(from.address.module.as_deref(), reference)?;
+        let base = traversal.resource.as_str();
+        let maps = self.maps();
+        let found = match traversal.key {
+            // A configuration holds one block for all instances of a counted resource.
+            Some(_) => maps
+                .by_address
+                .get(traversal.instance().as_str())
+                .or_else(|| {
+                    maps.by_address
+                        .get(base)
+                        .filter(|_| self.document.kind.is_configuration())
+                }),
+            None => maps.by_base_address.get(base),
+        };
+        Some(found.cloned().unwrap_or_default())
+    }
+}

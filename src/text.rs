@@ -1,0 +1,114 @@
+//! Small text helpers every layer shares: counted nouns, digests, UTF-16, `*` wildcards.
+
+/// `1 file`, `3 files`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// SHA-256 of `parts` (each followed by a NUL, so that `ab`+`c` differs from `a`+`bc`), as
+/// lowercase hex of its first `bytes` bytes.
+pub fn sha256_hex<'p>(parts: impl IntoIterator<Item = &'p [u8]>, bytes: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// SHA-256 of `bytes` as lowercase hex, as `sha256sum` prints it.
+pub fn sha256_of(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The characters of UTF-16 text after its byte-order mark; an odd last byte is dropped.
+pub fn utf16_chars(
+    bytes: &[u8],
+    big_endian: bool,
+) -> impl Iterator<Item = Result<char, std::char::DecodeUtf16Error>> + '_ {
+    let unit = if big_endian {
+        u16::from_be_bytes
+    } else {
+        u16::from_le_bytes
+    };
+    char::decode_utf16(bytes.chunks_exact(2).map(move |pair| unit([pair[0], pair[1]])))
+}
+
+/// Whether a `*` wildcard pattern (the only wildcard of ECR filters and suppressions) matches
+/// `text` whole.
+pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nouns_are_counted() {
+        assert_eq!(plural(1, "file"), "1 file");
+        assert_eq!(plural(0, "file"), "0 files");
+    }
+
+    #[test]
+    fn digests_separate_their_parts() {
+        let joined = sha256_hex([b"ab".as_slice(), b"c"], 16);
+        assert_eq!(joined.len(), 32);
+        assert_ne!(joined, sha256_hex([b"a".as_slice(), b"bc"], 16));
+        assert_eq!(
+            sha256_of(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn utf16_decodes_both_byte_orders() {
+        let le: String = utf16_chars(&[b'h', 0, b'i', 0], false)
+            .map(Result::unwrap)
+            .collect();
+        let be: String = utf16_chars(&[0, b'h', 0, b'i'], true)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!((le.as_str(), be.as_str()), ("hi", "hi"));
+        assert!(utf16_chars(&[0x00, 0xd8], false).next().unwrap().is_err());
+    }
+
+    #[test]
+    fn wildcards_match_whole_names() {
+        assert!(wildcard_matches("*", "payment-service"));
+        assert!(wildcard_matches("payment-*", "payment-service"));
+        assert!(wildcard_matches("*-service", "payment-service"));
+        assert!(!wildcard_matches("fraud-*", "payment-service"));
+        assert!(wildcard_matches("payment-service", "payment-service"));
+        assert!(!wildcard_matches("a*a", "a"));
+    }
+}
