@@ -5,7 +5,7 @@ use payplat::generate::{self, Options};
 use payplat::load::load_bytes;
 use payplat::report::{self, Format, Report, Summary};
 use payplat::rules::RuleSet;
-use payplat::rules::engine::evaluate;
+use payplat::rules::evaluate;
 use std::path::Path;
 
 fn main() {
@@ -64,7 +64,7 @@ fn report<const SARIF: usize>(bencher: divan::Bencher, copies: u32) {
             documents: &documents,
             rules: &rules,
             errors: &[],
-            fail_on: payplat::rules::Severity::Info,
+            fail_on: payplat::finding::Severity::Info,
             summary: Summary::new(
                 &documents,
                 &evaluation.findings,

@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "payplat.toml";
@@ -51,7 +52,7 @@ pub enum ConfigError {
         message: String,
         /// The file's text, for the diagnostic.
         #[source_code]
-        text: NamedSource<String>,
+        text: Arc<NamedSource<String>>,
         /// Where.
         #[label("here")]
         span: Option<SourceSpan>,
@@ -189,7 +190,9 @@ impl Config {
             source,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|error| {
-            let span = error.span().map(|s| s.start.min(text.len())..s.end.min(text.len()));
+            let span = error
+                .span()
+                .map(|s| s.start.min(text.len())..s.end.min(text.len()));
             let position = span.as_ref().map(|s| {
                 let p = crate::locate::position(&text, s.start);
                 (p.line, p.column)
@@ -198,7 +201,7 @@ impl Config {
                 path: path.to_owned(),
                 position,
                 message: error.message().to_owned(),
-                text: NamedSource::new(path.display().to_string(), text.clone()),
+                text: Arc::new(NamedSource::new(path.display().to_string(), text.clone())),
                 span: span.map(SourceSpan::from),
             }
         })?;

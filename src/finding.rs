@@ -100,7 +100,10 @@ impl RuleInfo {
     pub fn docs_url(&self) -> String {
         match &self.help_uri {
             Some(uri) => uri.clone(),
-            None => format!("{DOCS_BASE}/blob/main/rules/{}-{}.yaml", self.code, self.name),
+            None => format!(
+                "{DOCS_BASE}/blob/main/rules/{}-{}.yaml",
+                self.code, self.name
+            ),
         }
     }
 }
@@ -220,7 +223,12 @@ mod tests {
     #[test]
     fn severities_parse_as_users_write_them_and_order_by_weight() {
         assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
-        assert!("severe".parse::<Severity>().unwrap_err().contains("critical"));
+        assert!(
+            "severe"
+                .parse::<Severity>()
+                .unwrap_err()
+                .contains("critical")
+        );
         assert!(Severity::Info < Severity::Critical);
     }
 }

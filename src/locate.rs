@@ -108,7 +108,12 @@ pub fn offset(text: &str, line: usize, column: usize) -> usize {
         .take_while(|(_, c)| *c != '\n')
         .nth(column.saturating_sub(1))
         .map_or_else(
-            || line_start + text[line_start..].find('\n').unwrap_or(text.len() - line_start),
+            || {
+                line_start
+                    + text[line_start..]
+                        .find('\n')
+                        .unwrap_or(text.len() - line_start)
+            },
             |(at, _)| line_start + at,
         )
 }

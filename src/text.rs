@@ -45,7 +45,11 @@ pub fn utf16_chars(
     } else {
         u16::from_le_bytes
     };
-    char::decode_utf16(bytes.chunks_exact(2).map(move |pair| unit([pair[0], pair[1]])))
+    char::decode_utf16(
+        bytes
+            .chunks_exact(2)
+            .map(move |pair| unit([pair[0], pair[1]])),
+    )
 }
 
 /// Whether a `*` wildcard pattern (the only wildcard of ECR filters and suppressions) matches

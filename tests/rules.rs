@@ -4,10 +4,11 @@
 //! plan form. A pass fixture yields no finding at all; a fail (undetermined) fixture yields only
 //! findings of its own rule, all failing (undetermined). The findings are snapshotted.
 
+use payplat::finding::{Finding, Verdict};
 use payplat::load::load_file;
 use payplat::model::Document;
 use payplat::rules::RuleSet;
-use payplat::rules::engine::{Evaluation, Finding, Verdict, evaluate};
+use payplat::rules::{Evaluation, evaluate};
 use std::path::{Path, PathBuf};
 
 fn root() -> &'static Path {
@@ -59,14 +60,14 @@ fn every_rule_has_fixtures_that_pass_fail_and_stay_undetermined_in_every_form() 
     for rule in &rules.rules {
         let dir = root()
             .join("fixtures/rules")
-            .join(format!("{}-{}", rule.code, rule.name));
+            .join(format!("{}-{}", rule.info.code, rule.info.name));
         for verdict in ["pass", "fail"] {
             let files = files_in(&dir.join(verdict));
             for form in [".plan.json", ".cdk.tf.json"] {
                 assert!(
                     files.iter().any(|f| f.to_string_lossy().ends_with(form)),
                     "{} has no {verdict} fixture in {form} form",
-                    rule.code
+                    rule.info.code
                 );
             }
             assert!(
@@ -75,13 +76,13 @@ fn every_rule_has_fixtures_that_pass_fail_and_stay_undetermined_in_every_form() 
                     n.ends_with(".tf.json") && !n.ends_with(".cdk.tf.json")
                 }),
                 "{} has no {verdict} fixture in tf.json form",
-                rule.code
+                rule.info.code
             );
         }
         assert!(
             !files_in(&dir.join("undetermined")).is_empty(),
             "{} has no undetermined fixture",
-            rule.code
+            rule.info.code
         );
     }
 }

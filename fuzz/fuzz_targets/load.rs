@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use payplat::rules::RuleSet;
-use payplat::rules::engine::evaluate;
+use payplat::rules::evaluate;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {

@@ -67,11 +67,31 @@ pub enum Violation {
 impl Violation {
     /// Every violation with the name of its rule and what it does.
     pub const ALL: [(Violation, &'static str, &'static str); 5] = [
-        (Violation::EcrScanOnPush, "ecr-scan-on-push", "The payment repository does not scan on push"),
-        (Violation::EksControlPlaneLogging, "eks-control-plane-logging", "The cluster ships only api, audit and authenticator logs"),
-        (Violation::IrsaTrustConditions, "irsa-trust-conditions", "The payment role trusts any web identity, with no conditions"),
-        (Violation::SubnetsSpanThreeAzs, "subnets-span-three-azs", "Every private subnet lies in the first zone"),
-        (Violation::LogGroupRetention, "log-group-retention", "Every log group keeps events for one day"),
+        (
+            Violation::EcrScanOnPush,
+            "ecr-scan-on-push",
+            "The payment repository does not scan on push",
+        ),
+        (
+            Violation::EksControlPlaneLogging,
+            "eks-control-plane-logging",
+            "The cluster ships only api, audit and authenticator logs",
+        ),
+        (
+            Violation::IrsaTrustConditions,
+            "irsa-trust-conditions",
+            "The payment role trusts any web identity, with no conditions",
+        ),
+        (
+            Violation::SubnetsSpanThreeAzs,
+            "subnets-span-three-azs",
+            "Every private subnet lies in the first zone",
+        ),
+        (
+            Violation::LogGroupRetention,
+            "log-group-retention",
+            "Every log group keeps events for one day",
+        ),
     ];
 }
 

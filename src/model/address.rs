@@ -208,7 +208,10 @@ mod tests {
     fn an_input_spelling_is_kept_with_its_base() {
         let address = Address::new(None, Mode::Managed, "aws_x", "y", Some(Index::Count(0)))
             .spelled(Some("aws_x.y[0]"));
-        assert_eq!((address.as_str(), address.base()), ("aws_x.y[0]", "aws_x.y"));
+        assert_eq!(
+            (address.as_str(), address.base()),
+            ("aws_x.y[0]", "aws_x.y")
+        );
     }
 
     #[test]
@@ -218,7 +221,10 @@ mod tests {
         assert_eq!(t.key, Some(r#"["a]"]"#));
         assert_eq!(t.instance(), r#"module.m.aws_subnet.private["a]"]"#);
         let all = Traversal::parse(None, "data.aws_subnet.x[*].id").unwrap();
-        assert_eq!((all.resource.as_str(), all.key), ("data.aws_subnet.x", None));
+        assert_eq!(
+            (all.resource.as_str(), all.key),
+            ("data.aws_subnet.x", None)
+        );
         assert!(Traversal::parse(None, "var.subnets").is_none());
         assert!(Traversal::parse(None, "module.vpc.private_subnets").is_none());
     }

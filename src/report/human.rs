@@ -5,9 +5,9 @@
 //! it, each cut to a window around the offending column.
 
 use super::Report;
-use crate::text::plural;
-use crate::locate::Span;
 use crate::finding::{Finding, Status, Verdict};
+use crate::locate::Span;
+use crate::text::plural;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,

@@ -1,9 +1,9 @@
 //! The JSON report. Its shape is versioned: within a `version`, fields are only added.
 
 use super::Report;
-use crate::inspect::ErrorView;
 use crate::finding::Severity;
 use crate::finding::{Status, Verdict};
+use crate::inspect::ErrorView;
 use serde::Serialize;
 use std::io::{self, Write};
 

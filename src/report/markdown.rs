@@ -1,8 +1,8 @@
 //! A Markdown table of the findings, for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
 
 use super::Report;
-use crate::text::plural;
 use crate::finding::{Status, Verdict};
+use crate::text::plural;
 use std::io::{self, Write};
 
 pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {

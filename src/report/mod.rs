@@ -10,9 +10,9 @@ mod junit;
 mod markdown;
 mod sarif;
 
+use crate::finding::{Checked, Finding, RuleInfo, Severity, Status, Verdict};
 use crate::load::LoadError;
 use crate::model::Document;
-use crate::finding::{Checked, Finding, RuleInfo, Severity, Status, Verdict};
 use crate::rules::Rule;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -42,13 +42,37 @@ pub enum Format {
 impl Format {
     /// Every format with its name and what it is for, as the command line lists them.
     pub const ALL: [(Format, &'static str, &'static str); 7] = [
-        (Format::Human, "human", "Diagnostics with the offending input underlined"),
+        (
+            Format::Human,
+            "human",
+            "Diagnostics with the offending input underlined",
+        ),
         (Format::Json, "json", "The versioned JSON report"),
-        (Format::Sarif, "sarif", "SARIF 2.1.0, for GitHub code scanning and other SARIF viewers"),
-        (Format::Github, "github", "GitHub Actions workflow annotations"),
-        (Format::Junit, "junit", "JUnit XML: one test case per rule and resource"),
-        (Format::Markdown, "markdown", "A Markdown table, for a job summary or a pull-request comment"),
-        (Format::Evidence, "evidence", "PCI DSS evidence: every resource checked per requirement, with input digests"),
+        (
+            Format::Sarif,
+            "sarif",
+            "SARIF 2.1.0, for GitHub code scanning and other SARIF viewers",
+        ),
+        (
+            Format::Github,
+            "github",
+            "GitHub Actions workflow annotations",
+        ),
+        (
+            Format::Junit,
+            "junit",
+            "JUnit XML: one test case per rule and resource",
+        ),
+        (
+            Format::Markdown,
+            "markdown",
+            "A Markdown table, for a job summary or a pull-request comment",
+        ),
+        (
+            Format::Evidence,
+            "evidence",
+            "PCI DSS evidence: every resource checked per requirement, with input digests",
+        ),
     ];
 }
 
@@ -206,7 +230,6 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write, color: bool) 
         Format::Evidence => evidence::write(out, report),
     }
 }
-
 
 /// A path as tools want it: relative to the working directory where it lies below it, with `/`.
 pub fn relative_path(path: &Path) -> String {

@@ -3,8 +3,8 @@
 //! Suppressed and baselined findings stay in the log with a `suppressions` entry.
 
 use super::{Report, relative_path};
-use crate::finding::{Status, Verdict};
 use crate::finding::{RuleInfo, Severity};
+use crate::finding::{Status, Verdict};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 

@@ -73,7 +73,10 @@ impl<'a> DocumentIndex<'a> {
     }
 
     /// Live resources of the given types.
-    pub(crate) fn of_types<'t>(&'t self, types: &'t [String]) -> impl Iterator<Item = &'a Resource> + 't {
+    pub(crate) fn of_types<'t>(
+        &'t self,
+        types: &'t [String],
+    ) -> impl Iterator<Item = &'a Resource> + 't {
         types.iter().flat_map(|t| {
             self.maps()
                 .by_type

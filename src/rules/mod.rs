@@ -8,9 +8,10 @@ mod index;
 pub mod schema;
 
 pub use eval::{Evaluation, evaluate};
-pub use schema::Rule;
 use miette::{NamedSource, SourceSpan};
+pub use schema::Rule;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -25,7 +26,7 @@ pub struct RuleError {
     /// What is wrong.
     pub reason: String,
     #[source_code]
-    text: Option<NamedSource<String>>,
+    text: Option<Arc<NamedSource<String>>>,
     #[label("here")]
     span: Option<SourceSpan>,
 }
@@ -51,7 +52,10 @@ impl RuleError {
             file: file.to_owned(),
             position: invalid.position,
             reason: invalid.reason,
-            text: Some(NamedSource::new(file.display().to_string(), text.to_owned())),
+            text: Some(Arc::new(NamedSource::new(
+                file.display().to_string(),
+                text.to_owned(),
+            ))),
             span,
         }
     }

@@ -111,7 +111,9 @@ impl RawRule {
             if !self.parameters.contains_key(name) && undeclared.is_none() {
                 undeclared = Some(Invalid::at(
                     at,
-                    format!("the check uses parameter `{name}`, which `parameters` does not declare"),
+                    format!(
+                        "the check uses parameter `{name}`, which `parameters` does not declare"
+                    ),
                 ));
             }
         });
@@ -215,7 +217,9 @@ pub enum Arg {
 impl Arg {
     fn read(value: Spanned<Value>) -> Arg {
         match value.value {
-            Value::Object(map) if map.len() == 1 && map.get("param").is_some_and(Value::is_string) => {
+            Value::Object(map)
+                if map.len() == 1 && map.get("param").is_some_and(Value::is_string) =>
+            {
                 Arg::Param {
                     name: map["param"].as_str().unwrap_or_default().to_owned(),
                     at: value.referenced,
@@ -238,7 +242,9 @@ impl Arg {
     fn list(value: Spanned<Value>) -> Result<Arg, String> {
         match Arg::read(value) {
             Arg::Value(list @ Value::Array(_)) => Ok(Arg::Value(list)),
-            Arg::Value(other) => Err(format!("expected a list or `{{param: NAME}}`, found {other}")),
+            Arg::Value(other) => Err(format!(
+                "expected a list or `{{param: NAME}}`, found {other}"
+            )),
             param => Ok(param),
         }
     }
@@ -558,10 +564,14 @@ impl RawCheck {
             ops.push(Op::Compare(Comparison::OneOf(Arg::list(v)?)));
         }
         if let Some(v) = self.at_least.take() {
-            ops.push(Op::Compare(Comparison::Bound(Bound::AtLeast(Arg::number(v)?))));
+            ops.push(Op::Compare(Comparison::Bound(Bound::AtLeast(Arg::number(
+                v,
+            )?))));
         }
         if let Some(v) = self.at_most.take() {
-            ops.push(Op::Compare(Comparison::Bound(Bound::AtMost(Arg::number(v)?))));
+            ops.push(Op::Compare(Comparison::Bound(Bound::AtMost(Arg::number(
+                v,
+            )?))));
         }
         if let Some(v) = self.matches.take() {
             ops.push(Op::Compare(Comparison::Matches(regex(&v)?)));

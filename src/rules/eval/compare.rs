@@ -54,7 +54,10 @@ impl<'a> Scope<'_, 'a> {
                 ),
                 None => format!("`{}` is not set", here.qualified(&path.display())),
             };
-            return here.absent(path, format!("{missing}; expected {}", self.expectation(op)));
+            return here.absent(
+                path,
+                format!("{missing}; expected {}", self.expectation(op)),
+            );
         }
         self.compare(op, &present, here, &path.display())
     }
@@ -84,7 +87,10 @@ impl<'a> Scope<'_, 'a> {
             Op::ContainsAll(required) => {
                 let elements = flatten(nodes.to_vec());
                 let holder = here.at(nodes[0].1, &nodes[0].0);
-                let required = self.value(required).as_array().map_or(&[][..], Vec::as_slice);
+                let required = self
+                    .value(required)
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice);
                 let missing: Vec<&Value> = required
                     .iter()
                     .filter(|r| !elements.iter().any(|(_, v)| v == r))
@@ -130,7 +136,12 @@ impl<'a> Scope<'_, 'a> {
         }
     }
 
-    fn compare_one(&self, comparison: &Comparison, node: &Here<'_, 'a>, expected: &str) -> Outcome<'a> {
+    fn compare_one(
+        &self,
+        comparison: &Comparison,
+        node: &Here<'_, 'a>,
+        expected: &str,
+    ) -> Outcome<'a> {
         let value = node.value;
         let name = node.name();
         if is_unknown(value) {
@@ -146,7 +157,9 @@ impl<'a> Scope<'_, 'a> {
                 .as_array()
                 .is_some_and(|options| options.contains(value)),
             Comparison::Bound(bound) => match (number(value), self.bound(bound)) {
-                (Some(actual), Some(limit)) if matches!(bound, Bound::AtLeast(_)) => actual >= limit,
+                (Some(actual), Some(limit)) if matches!(bound, Bound::AtLeast(_)) => {
+                    actual >= limit
+                }
                 (Some(actual), Some(limit)) => actual <= limit,
                 _ => false,
             },
@@ -156,7 +169,9 @@ impl<'a> Scope<'_, 'a> {
                 let covered = select(path, &self.subject.values);
                 match covered.first().and_then(|(_, v)| v.as_str()) {
                     _ if pattern == "*" => true,
-                    Some(name) if !is_expression(name) => crate::text::wildcard_matches(pattern, name),
+                    Some(name) if !is_expression(name) => {
+                        crate::text::wildcard_matches(pattern, name)
+                    }
                     _ => {
                         return Outcome::Undetermined(vec![node.note(format!(
                             "cannot tell whether `{name}` covers `{}`, which is not known",
@@ -167,7 +182,9 @@ impl<'a> Scope<'_, 'a> {
             }
         };
         match (holds, expression) {
-            (true, _) => Outcome::Pass(vec![node.note(format!("`{name}` is {}", node.show(value)))]),
+            (true, _) => {
+                Outcome::Pass(vec![node.note(format!("`{name}` is {}", node.show(value)))])
+            }
             (false, Some(expression)) => Outcome::Undetermined(vec![node.note(format!(
                 "`{name}` is an expression payplat cannot evaluate: `{expression}`"
             ))]),

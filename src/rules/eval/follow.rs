@@ -10,7 +10,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 impl<'a> Scope<'_, 'a> {
-    pub(super) fn other_resources(&self, types: &[String], check: &Check, here: &Here<'_, 'a>) -> Outcome<'a> {
+    pub(super) fn other_resources(
+        &self,
+        types: &[String],
+        check: &Check,
+        here: &Here<'_, 'a>,
+    ) -> Outcome<'a> {
         let others: Vec<&Resource> = self
             .index
             .of_types(types)
@@ -109,7 +114,9 @@ impl<'a> Scope<'_, 'a> {
                     if is_expression(&text)
                         && (text.contains("count.index") || text.contains("each.")) =>
                 {
-                    unresolved.push(format!("the {counted} of {instance} depends on the instance"))
+                    unresolved.push(format!(
+                        "the {counted} of {instance} depends on the instance"
+                    ))
                 }
                 Some(Value::String(text)) => {
                     keys.insert(text);

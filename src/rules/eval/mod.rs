@@ -106,7 +106,10 @@ pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<
 
 fn applies(rule: &Rule, resource: &Resource) -> bool {
     resource.address.mode == rule.resources.mode
-        && rule.resources.types.contains(&resource.address.resource_type)
+        && rule
+            .resources
+            .types
+            .contains(&resource.address.resource_type)
 }
 
 fn locate_findings(document: &Document, findings: &mut [Finding]) {

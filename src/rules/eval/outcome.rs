@@ -139,12 +139,18 @@ mod tests {
             Outcome::Fail(vec![note("a"), note("b")])
         );
         assert_eq!(Outcome::all([pass("p"), unknown("u")]), unknown("u"));
-        assert_eq!(Outcome::all([pass("p"), pass("q")]), Outcome::Pass(vec![note("p"), note("q")]));
+        assert_eq!(
+            Outcome::all([pass("p"), pass("q")]),
+            Outcome::Pass(vec![note("p"), note("q")])
+        );
     }
 
     #[test]
     fn any_passes_on_one_pass_and_is_undetermined_before_it_fails() {
-        assert_eq!(Outcome::any([fail("a"), unknown("u"), pass("p")]), pass("p"));
+        assert_eq!(
+            Outcome::any([fail("a"), unknown("u"), pass("p")]),
+            pass("p")
+        );
         assert_eq!(Outcome::any([fail("a"), unknown("u")]), unknown("u"));
         assert_eq!(Outcome::any([fail("a"), fail("b")]), fail("a"));
         assert_eq!(Outcome::any([]), Outcome::Fail(Vec::new()));
@@ -153,7 +159,10 @@ mod tests {
     #[test]
     fn not_swaps_pass_and_fail_and_keeps_undetermined() {
         assert_eq!(pass("p").not(|| note("holds")), fail("p"));
-        assert_eq!(Outcome::Pass(Vec::new()).not(|| note("holds")), fail("holds"));
+        assert_eq!(
+            Outcome::Pass(Vec::new()).not(|| note("holds")),
+            fail("holds")
+        );
         assert_eq!(fail("f").not(|| note("holds")), pass("f"));
         assert_eq!(unknown("u").not(|| note("holds")), unknown("u"));
     }

@@ -1,0 +1,137 @@
+//! `payplat check`.
+
+use super::{Outcome, fail, format, print_inputs, severity, write_stdout};
+use payplat::check::{self, Options};
+use payplat::finding::Severity;
+use payplat::report::{self, Format, Report, Summary};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum Color {
+    /// When writing to a terminal and `NO_COLOR` is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// Files or directories to check; `-` reads standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Only these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Not these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// The configuration file (default: the nearest payplat.toml from here up).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The lowest severity of a failing finding that fails the run.
+    #[arg(long, value_parser = severity())]
+    fail_on: Option<Severity>,
+    /// Fail only on findings this baseline does not hold.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings as the baseline (the run then does not fail on them).
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    #[arg(long, value_parser = format(), default_value = "human")]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write a report in another format to a file, from the same run (repeatable):
+    /// `--report sarif=payplat.sarif --report markdown=summary.md`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    report: Vec<(Format, PathBuf)>,
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+pub(super) fn run(args: Args) -> Outcome {
+    let options = Options {
+        paths: args.paths.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        rule_dirs: args.rule_dirs.clone(),
+        config: args.config.clone(),
+        fail_on: args.fail_on,
+        baseline: args.baseline.clone(),
+        write_baseline: args.write_baseline.clone(),
+        digest: args.format == Format::Evidence
+            || args.report.iter().any(|(f, _)| *f == Format::Evidence),
+    };
+    let prepared = check::prepare(&options)?;
+    for note in &prepared.notes {
+        eprintln!("note: {note}");
+    }
+    print_inputs(&prepared.inputs);
+    let ran = prepared.run()?;
+    for warning in &ran.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let documents = &prepared.inputs.documents;
+    let errors = &prepared.inputs.errors;
+    let mut summary = Summary::new(
+        documents,
+        &ran.findings,
+        ran.resources_checked,
+        errors.len(),
+    );
+    summary.elapsed = Some(ran.elapsed);
+    let report = Report {
+        findings: &ran.findings,
+        checks: &ran.checks,
+        documents,
+        rules: &prepared.rules,
+        errors,
+        fail_on: prepared.fail_on,
+        summary,
+    };
+    for (format, path) in &args.report {
+        write_file(&report, *format, path, false)?;
+    }
+    match &args.output {
+        Some(path) => write_file(&report, args.format, path, args.color == Color::Always)?,
+        None => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            write_stdout(|out| report::write(args.format, &report, out, color))?;
+        }
+    }
+    Ok(ExitCode::from(ran.status))
+}
+
+fn write_file(
+    report: &Report,
+    format: Format,
+    path: &Path,
+    color: bool,
+) -> Result<(), Box<dyn miette::Diagnostic + Send + Sync>> {
+    let cannot = |e: std::io::Error| fail(format!("cannot write {}: {e}", path.display()));
+    let file = std::fs::File::create(path).map_err(cannot)?;
+    let mut file = std::io::BufWriter::new(file);
+    report::write(format, report, &mut file, color)
+        .and_then(|()| file.flush())
+        .map_err(cannot)
+}
+
+fn parse_report(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or("expected FORMAT=FILE, e.g. sarif=payplat.sarif")?;
+    Ok((format.parse()?, PathBuf::from(path)))
+}

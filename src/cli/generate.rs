@@ -1,0 +1,77 @@
+//! `payplat generate`.
+
+use super::{Outcome, choice, fail, write_stdout};
+use payplat::generate::{self, Options, Violation};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GenerateFormat {
+    /// Terraform JSON, as `cdktf synth` writes `cdk.tf.json`.
+    TfJson,
+    /// A `terraform show -json` plan from empty state.
+    PlanJson,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    #[arg(long = "environment-suffix", default_value_t = Options::default().suffix)]
+    suffix: String,
+    #[arg(long, default_value_t = Options::default().region)]
+    region: String,
+    /// The S3 bucket of the Terraform state.
+    #[arg(long, default_value_t = Options::default().state_bucket)]
+    state_bucket: String,
+    #[arg(long, default_value_t = Options::default().state_bucket_region)]
+    state_bucket_region: String,
+    #[arg(long, default_value_t = Options::default().cluster_version)]
+    cluster_version: String,
+    #[arg(long, default_value_t = Options::default().log_retention_days)]
+    log_retention_days: u32,
+    /// Availability zones, with a public and a private subnet in each.
+    #[arg(long, default_value_t = Options::default().azs, value_parser = clap::value_parser!(u8).range(1..=26))]
+    azs: u8,
+    /// With `--format plan-json`: this many instances of the platform (`module.platform[N]`),
+    /// 63 resources each, for large plans.
+    #[arg(long, default_value_t = Options::default().copies, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    copies: u32,
+    /// Inject one violation of this rule (repeatable).
+    #[arg(long = "violate", value_name = "RULE", value_parser = choice::<Violation>(Violation::ALL.map(|(_, name, help)| (name, help))))]
+    violations: Vec<Violation>,
+    #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
+    format: GenerateFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+pub(super) fn run(args: Args) -> Outcome {
+    let options = Options {
+        suffix: args.suffix,
+        region: args.region,
+        state_bucket: args.state_bucket,
+        state_bucket_region: args.state_bucket_region,
+        cluster_version: args.cluster_version,
+        log_retention_days: args.log_retention_days,
+        azs: args.azs,
+        copies: args.copies,
+        violations: args.violations,
+    };
+    let text = match args.format {
+        GenerateFormat::TfJson if options.copies > 1 => {
+            return Err(fail("--copies makes plans: add --format plan-json"));
+        }
+        // As `cdktf synth` writes it: two-space indentation, sorted keys, no final newline.
+        GenerateFormat::TfJson => serde_json::to_string_pretty(&generate::cdktf(&options)),
+        // As `terraform show -json` writes it: one line.
+        GenerateFormat::PlanJson => {
+            serde_json::to_string(&generate::plan_json(&options)).map(|line| line + "\n")
+        }
+    }
+    .map_err(|e| fail(e.to_string()))?;
+    match args.output {
+        Some(path) => std::fs::write(&path, text)
+            .map(|()| std::process::ExitCode::SUCCESS)
+            .map_err(|e| fail(format!("cannot write {}: {e}", path.display()))),
+        None => write_stdout(|out| out.write_all(text.as_bytes())),
+    }
+}

@@ -1,0 +1,69 @@
+//! `payplat rules`.
+
+use super::{Outcome, write_stdout};
+use payplat::check::load_rules;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct RuleDirs {
+    /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    #[command(flatten)]
+    rules: RuleDirs,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+}
+
+/// The rules in force, with the replacements user rules made told on standard error.
+pub(super) fn rule_set(
+    dirs: &RuleDirs,
+) -> Result<payplat::rules::RuleSet, Box<dyn miette::Diagnostic + Send + Sync>> {
+    let rule_set = load_rules(&dirs.dirs)?;
+    for replaced in &rule_set.replaced {
+        eprintln!("note: {replaced}");
+    }
+    Ok(rule_set)
+}
+
+pub(super) fn run(args: &Args) -> Outcome {
+    let rule_set = rule_set(&args.rules)?;
+    write_stdout(|out| match args.format {
+        ListFormat::Human => {
+            for rule in rule_set.rules.iter().map(|r| &r.info) {
+                writeln!(
+                    out,
+                    "{}  {:<28} {:<9} {}",
+                    rule.code, rule.name, rule.severity, rule.title
+                )?;
+            }
+            Ok(())
+        }
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = rule_set
+                .rules
+                .iter()
+                .map(|rule| {
+                    let info = &rule.info;
+                    serde_json::json!({
+                        "code": info.code, "name": info.name, "title": info.title, "severity": info.severity,
+                        "compliance": info.compliance, "resource_types": rule.resources.types,
+                        "parameters": rule.parameters, "help": info.help,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": rules }))?;
+            writeln!(out)
+        }
+    })
+}
