@@ -193,6 +193,9 @@ impl Config {
             let span = error
                 .span()
                 .map(|s| s.start.min(text.len())..s.end.min(text.len()));
+            let readable = span.clone().filter(|s| {
+                crate::locate::line_length(&text, s.start) <= crate::locate::EXCERPT_LINE_LIMIT
+            });
             let position = span.as_ref().map(|s| {
                 let p = crate::locate::position(&text, s.start);
                 (p.line, p.column)
@@ -202,7 +205,7 @@ impl Config {
                 position,
                 message: error.message().to_owned(),
                 text: Arc::new(NamedSource::new(path.display().to_string(), text.clone())),
-                span: span.map(SourceSpan::from),
+                span: readable.map(SourceSpan::from),
             }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));

@@ -94,6 +94,17 @@ pub fn position(text: &str, offset: usize) -> Position {
     positions(text, &[offset])[0]
 }
 
+/// The length in bytes of the line that holds byte `at`.
+pub fn line_length(text: &str, at: usize) -> usize {
+    let at = floor_boundary(text, at.min(text.len()));
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |n| at + n);
+    end - start
+}
+
+/// Lines longer than this are not shown as excerpts: a generated file's one line would bury the message.
+pub const EXCERPT_LINE_LIMIT: usize = 400;
+
 /// The byte offset of a 1-based line and column (in characters); past the end is the end.
 pub fn offset(text: &str, line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {

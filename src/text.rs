@@ -9,6 +9,14 @@ pub fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// `text` cut to at most `chars` characters, with `…` where it was cut.
+pub fn elide(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// SHA-256 of `parts` (each followed by a NUL, so that `ab`+`c` differs from `a`+`bc`), as
 /// lowercase hex of its first `bytes` bytes.
 pub fn sha256_hex<'p>(parts: impl IntoIterator<Item = &'p [u8]>, bytes: usize) -> String {
@@ -81,6 +89,12 @@ mod tests {
     fn nouns_are_counted() {
         assert_eq!(plural(1, "file"), "1 file");
         assert_eq!(plural(0, "file"), "0 files");
+    }
+
+    #[test]
+    fn long_texts_are_elided_on_character_boundaries() {
+        assert_eq!(elide("ééé", 2), "éé…");
+        assert_eq!(elide("ab", 2), "ab");
     }
 
     #[test]

@@ -126,6 +126,26 @@ fn a_directory_of_ten_thousand_files_is_checked() {
 }
 
 #[test]
+fn a_jsonpath_nested_a_hundred_thousand_deep_is_an_error_not_a_stack_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    let path = format!("${}@.a{}", "[?(".repeat(100_000), ")]".repeat(100_000));
+    std::fs::write(
+        dir.path().join("rules/deep.yaml"),
+        format!("code: ORG003\nname: deep\ntitle: t\nseverity: low\nhelp: h\ndoc: d\nresources:\n  types: [aws_x]\ncheck:\n  path: \"{path}\"\n  exists: true\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = payplat_in(dir.path(), &["rules", "--rules", "rules"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("deep.yaml:10:3: invalid JSONPath"),
+        "{}",
+        &stderr[..stderr.len().min(500)]
+    );
+    assert!(stderr.len() < 2_000, "the error quotes the whole path");
+}
+
+#[test]
 fn a_catastrophic_regular_expression_runs_in_linear_time() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("rules")).unwrap();

@@ -56,7 +56,11 @@ fn payplat(args: &[&str]) -> (Option<i32>, String, String) {
 fn check(format: &str, extra: &[&str]) -> (Option<i32>, String, String) {
     let args: Vec<&str> = ["check", "--color", "never", "--format", format]
         .iter()
-        .chain(if extra.contains(&"--select") { &[][..] } else { &["--select", RULES][..] })
+        .chain(if extra.contains(&"--select") {
+            &[][..]
+        } else {
+            &["--select", RULES][..]
+        })
         .chain(extra)
         .chain(&INPUTS)
         .copied()

@@ -44,19 +44,23 @@ impl RuleError {
 
     /// The mistake at a line and column of the file's text, which diagnostics then show.
     fn at(file: &Path, text: &str, invalid: schema::Invalid) -> RuleError {
-        let span = invalid.position.map(|(line, column)| {
-            let offset = crate::locate::offset(text, line as usize, column as usize);
-            SourceSpan::from(offset..offset)
+        let offset = invalid
+            .position
+            .map(|(line, column)| crate::locate::offset(text, line as usize, column as usize));
+        let readable = offset.filter(|&at| {
+            crate::locate::line_length(text, at) <= crate::locate::EXCERPT_LINE_LIMIT
         });
         RuleError {
             file: file.to_owned(),
             position: invalid.position,
             reason: invalid.reason,
-            text: Some(Arc::new(NamedSource::new(
-                file.display().to_string(),
-                text.to_owned(),
-            ))),
-            span,
+            text: readable.map(|_| {
+                Arc::new(NamedSource::new(
+                    file.display().to_string(),
+                    text.to_owned(),
+                ))
+            }),
+            span: readable.map(|at| SourceSpan::from(at..at)),
         }
     }
 }

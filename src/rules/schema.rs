@@ -15,6 +15,7 @@
 
 use crate::finding::{RuleInfo, Severity};
 use crate::model::Mode;
+use crate::text::elide;
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use regex::Regex;
 use serde::Deserialize;
@@ -164,8 +165,10 @@ pub struct Path {
 
 impl Path {
     pub(crate) fn parse(text: &str) -> Result<Path, String> {
-        let query = jsonpath_rust::parser::parse_json_path(text)
-            .map_err(|e| format!("invalid JSONPath `{text}`: {e}"))?;
+        let query = jsonpath_rust::parser::parse_json_path(text).map_err(|e| {
+            let (shown, reason) = (elide(text, 60), elide(&e.to_string(), 200));
+            format!("invalid JSONPath `{shown}`: {reason}")
+        })?;
         Ok(Path {
             text: text.to_owned(),
             query,

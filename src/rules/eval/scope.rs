@@ -72,11 +72,7 @@ impl<'v, 'a> Here<'v, 'a> {
         if is_unknown(value) {
             return "(known after apply)".to_owned();
         }
-        let text = value.to_string();
-        match text.char_indices().nth(80) {
-            Some((cut, _)) => format!("{}…", &text[..cut]),
-            None => text,
-        }
+        crate::text::elide(&value.to_string(), 80)
     }
 
     pub fn note(&self, message: String) -> Note<'a> {
