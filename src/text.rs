@@ -9,6 +9,19 @@ pub fn plural(n: usize, noun: &str) -> String {
     }
 }
 
+/// The value `name` stands for in a table of `(value, name, description)` (any case), or an
+/// error that lists the names: how the library's named choices are read.
+pub fn choose<T: Copy>(table: &[(T, &str, &str)], name: &str, what: &str) -> Result<T, String> {
+    table
+        .iter()
+        .find(|(_, candidate, _)| candidate.eq_ignore_ascii_case(name))
+        .map(|(value, _, _)| *value)
+        .ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|(_, name, _)| *name).collect();
+            format!("`{name}` is not {what}: {}", names.join(", "))
+        })
+}
+
 /// `text` cut to at most `chars` characters, with `…` where it was cut.
 pub fn elide(text: &str, chars: usize) -> String {
     match text.char_indices().nth(chars) {

@@ -99,11 +99,7 @@ impl std::str::FromStr for Violation {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Violation, String> {
-        Violation::ALL
-            .iter()
-            .find(|(_, name, _)| *name == text)
-            .map(|(violation, _, _)| *violation)
-            .ok_or_else(|| format!("no violation is called `{text}`"))
+        crate::text::choose(&Violation::ALL, text, "a rule payplat can violate")
     }
 }
 

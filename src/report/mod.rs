@@ -80,14 +80,7 @@ impl std::str::FromStr for Format {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Format, String> {
-        Format::ALL
-            .iter()
-            .find(|(_, name, _)| name.eq_ignore_ascii_case(text))
-            .map(|(format, _, _)| *format)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|(_, name, _)| *name).collect();
-                format!("`{text}` is not a format: {}", names.join(", "))
-            })
+        crate::text::choose(&Format::ALL, text, "a format")
     }
 }
 
