@@ -38,7 +38,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
             Err(error) => found
                 .errors
                 .push(LoadError::new(path, Problem::Read(error))),
-            Ok(metadata) if metadata.is_dir() => walk(path, &mut found),
+            Ok(metadata) if metadata.is_dir() => {
+                let before = found.inputs.len() + found.errors.len();
+                walk(path, &mut found);
+                if found.inputs.len() + found.errors.len() == before {
+                    found.errors.push(LoadError::new(path, Problem::NoInputs));
+                }
+            }
             Ok(_) => found.push(Input::File(path.clone())),
         }
     }

@@ -94,6 +94,48 @@ pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Whether an IAM pattern matches `text` whole, as IAM matches action names: `*` any run of
+/// characters, `?` any one, letters in any case.
+pub fn iam_pattern_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // The last `*` seen, and the text position it was tried from: the one place to backtrack to.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((star_p, star_t)) => {
+                    p = star_p + 1;
+                    t = star_t + 1;
+                    star = Some((star_p, star_t + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// Whether an ECR repository filter covers a repository name, as ECR documents it: a filter
+/// with `*` must match the whole name (`*` any run of characters); one without matches every
+/// name that contains it.
+pub fn ecr_filter_covers(filter: &str, name: &str) -> bool {
+    if filter.contains('*') {
+        wildcard_matches(filter, name)
+    } else {
+        name.contains(filter)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +183,47 @@ mod tests {
         assert!(!wildcard_matches("fraud-*", "payment-service"));
         assert!(wildcard_matches("payment-service", "payment-service"));
         assert!(!wildcard_matches("a*a", "a"));
+    }
+
+    #[test]
+    fn iam_patterns_match_like_iam() {
+        for (pattern, matches) in [
+            ("*", true),
+            ("sts:*", true),
+            ("STS:assumerole*", true),
+            ("sts:AssumeRole?ithWebIdentity", true),
+            ("sts:AssumeRole", false),
+            ("sts:AssumeRoleWithSAML", false),
+            ("iam:*", false),
+            ("*:*Web*", true),
+        ] {
+            assert_eq!(
+                iam_pattern_matches(pattern, "sts:AssumeRoleWithWebIdentity"),
+                matches,
+                "{pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn ecr_filters_without_a_wildcard_match_names_that_contain_them() {
+        // The table of the ECR user guide, "Filter wildcards".
+        let names = [
+            "prod",
+            "repo-prod",
+            "prod-repo",
+            "repo-prod-repo",
+            "prodrepo",
+        ];
+        for (filter, expected) in [
+            ("prod", [true, true, true, true, true]),
+            ("*prod", [true, true, false, false, false]),
+            ("prod*", [true, false, true, false, true]),
+            ("*prod*", [true, true, true, true, true]),
+            ("prod*repo", [false, false, true, false, true]),
+        ] {
+            let found = names.map(|name| ecr_filter_covers(filter, name));
+            assert_eq!(found, expected, "{filter}");
+        }
     }
 }

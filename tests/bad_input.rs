@@ -154,6 +154,23 @@ fn a_missing_path() {
 }
 
 #[test]
+fn a_directory_without_terraform_inputs_is_an_error_not_a_pass() {
+    let dir = with_files(&[("notes.json", b"{\"a\": 1}"), ("main.tf", b"# HCL")]);
+    let output = Command::cargo_bin("payplat")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: .: no Terraform inputs under this directory"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_unreadable_file() {
     // Reading this regular file fails with EIO even for root, who ignores file modes.
     let (code, _, stderr) = inspect_in(Path::new("/"), &["/proc/self/mem"]);

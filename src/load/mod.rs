@@ -68,6 +68,10 @@ impl LoadError {
     /// What the user can do about it.
     pub fn help(&self) -> Option<&'static str> {
         match &self.problem {
+            Problem::NoInputs => Some(
+                "check the path; payplat reads *.tf.json, cdk.tf.json (cdktf.out/) and plans saved with \
+                 `terraform show -json tfplan > plan.json`",
+            ),
             Problem::Empty => Some(
                 "write the plan with `terraform show -json tfplan > plan.json`, or run `cdktf synth`",
             ),
@@ -99,6 +103,11 @@ impl LoadError {
 /// What is wrong with an input.
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
+    /// A directory with no Terraform input in it: a mistyped path must never pass a gate.
+    #[error(
+        "no Terraform inputs under this directory (no *.tf.json, and no JSON written by `terraform show -json`)"
+    )]
+    NoInputs,
     /// The file cannot be read.
     #[error("cannot read: {0}")]
     Read(std::io::Error),

@@ -148,7 +148,10 @@ fn policy_document_to_iam(values: &Value) -> Value {
                     principals.insert(kind.to_owned(), identifiers.clone());
                 }
             }
-            if !principals.is_empty() {
+            // `principals { type = "*" identifiers = ["*"] }` renders as `"Principal": "*"`.
+            if principals.contains_key("*") {
+                out.insert("Principal".into(), Value::String("*".into()));
+            } else if !principals.is_empty() {
                 out.insert("Principal".into(), Value::Object(principals));
             }
             let mut conditions: Map<String, Value> = Map::new();

@@ -5,7 +5,7 @@
 //!
 //! | head | meaning |
 //! |---|---|
-//! | `path` or `param` + an operator | a test on the nodes a JSONPath selects (or on a parameter) |
+//! | `path` or `param` + an operator | a test on the nodes a JSONPath selects (or on a parameter); operators in [`Op`] |
 //! | `all`, `any`, `not` | combinators (`all` and `any` need at least one check) |
 //! | `each` (+ `where`) + `check` | the check holds for every selected node (arrays are iterated) |
 //! | `some` (+ `where`) + `check` | the check holds for at least one selected node |
@@ -242,6 +242,16 @@ impl Arg {
         }
     }
 
+    fn text(value: Spanned<Value>) -> Result<Arg, String> {
+        match Arg::read(value) {
+            Arg::Value(text @ Value::String(_)) => Ok(Arg::Value(text)),
+            Arg::Value(other) => Err(format!(
+                "expected a string or `{{param: NAME}}`, found {other}"
+            )),
+            param => Ok(param),
+        }
+    }
+
     fn list(value: Spanned<Value>) -> Result<Arg, String> {
         match Arg::read(value) {
             Arg::Value(list @ Value::Array(_)) => Ok(Arg::Value(list)),
@@ -260,6 +270,9 @@ pub enum Op {
     Exists(bool),
     /// The selected list holds every one of these values.
     ContainsAll(Arg),
+    /// The number of selected values (arrays count their elements) is within the bound;
+    /// nothing selected counts as none.
+    Count(Bound),
     /// Every selected value (lists stand for their elements) passes this comparison.
     Compare(Comparison),
 }
@@ -267,7 +280,8 @@ pub enum Op {
 /// A comparison of one value.
 #[derive(Debug, Clone)]
 pub enum Comparison {
-    /// Equal to the value.
+    /// Equal to the value, after Terraform's conversion of a string to the bool or number
+    /// expected (`"true"` is `true`, `"7"` is `7`).
     Equals(Arg),
     /// Equal to one of the listed values.
     OneOf(Arg),
@@ -275,9 +289,12 @@ pub enum Comparison {
     Bound(Bound),
     /// A string that matches the regular expression.
     Matches(Regex),
-    /// The selected wildcard pattern (`*` only, as ECR filters) covers the value at this path of
-    /// the resource under check.
+    /// The selected ECR repository filter covers the value at this path of the resource under
+    /// check: `*` matches any run of characters, and a filter without `*` every name containing it.
     GlobCovers(Path),
+    /// The selected IAM pattern (`*` any run, `?` any one character, any case) matches this text,
+    /// as an `Action` pattern matches an action name.
+    Covers(Arg),
 }
 
 /// A numeric bound.
@@ -421,13 +438,16 @@ struct RawCheck {
     at_most: Option<Spanned<Value>>,
     matches: Option<String>,
     glob_covers: Option<String>,
+    covers: Option<Spanned<Value>>,
+    count_at_least: Option<Spanned<Value>>,
+    count_at_most: Option<Spanned<Value>>,
     message: Option<String>,
 }
 
 const HEADS: &str =
     "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources` or `follow`";
 
-const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches` or `glob-covers`";
+const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
 
 impl TryFrom<RawCheck> for Check {
     type Error = String;
@@ -582,6 +602,15 @@ impl RawCheck {
         if let Some(v) = self.glob_covers.take() {
             ops.push(Op::Compare(Comparison::GlobCovers(Path::parse(&v)?)));
         }
+        if let Some(v) = self.covers.take() {
+            ops.push(Op::Compare(Comparison::Covers(Arg::text(v)?)));
+        }
+        if let Some(v) = self.count_at_least.take() {
+            ops.push(Op::Count(Bound::AtLeast(Arg::number(v)?)));
+        }
+        if let Some(v) = self.count_at_most.take() {
+            ops.push(Op::Count(Bound::AtMost(Arg::number(v)?)));
+        }
         match ops.len() {
             1 => Ok(ops.remove(0)),
             0 => Err(format!("a test needs one operator: {OPERATORS}")),
@@ -606,6 +635,9 @@ impl RawCheck {
             ("at-most", self.at_most.is_some()),
             ("matches", self.matches.is_some()),
             ("glob-covers", self.glob_covers.is_some()),
+            ("covers", self.covers.is_some()),
+            ("count-at-least", self.count_at_least.is_some()),
+            ("count-at-most", self.count_at_most.is_some()),
         ];
         match leftovers.iter().find(|(_, present)| *present) {
             Some((key, _)) => Err(format!("`{key}` does not belong with `{head}`")),
@@ -642,8 +674,9 @@ impl Check {
                     Op::Exists(_) => {}
                     Op::ContainsAll(a)
                     | Op::Compare(Comparison::Equals(a))
-                    | Op::Compare(Comparison::OneOf(a)) => arg(a, visit),
-                    Op::Compare(Comparison::Bound(b)) => bound(b, visit),
+                    | Op::Compare(Comparison::OneOf(a))
+                    | Op::Compare(Comparison::Covers(a)) => arg(a, visit),
+                    Op::Compare(Comparison::Bound(b)) | Op::Count(b) => bound(b, visit),
                     Op::Compare(Comparison::Matches(_) | Comparison::GlobCovers(_)) => {}
                 }
             }

@@ -43,8 +43,12 @@ impl<'a> Scope<'_, 'a> {
         }
         let present: Vec<Node> = nodes.into_iter().filter(|(_, v)| !v.is_null()).collect();
         if present.is_empty() {
-            if let Op::Exists(false) = op {
-                return Outcome::Pass(Vec::new());
+            match op {
+                Op::Exists(false) => return Outcome::Pass(Vec::new()),
+                Op::Count(bound) if !here.unknown_below(&path.static_prefix()) => {
+                    return self.count(bound, &[], here, &path.display());
+                }
+                _ => {}
             }
             let missing = match key_matches {
                 Some(re) => format!(
@@ -121,6 +125,7 @@ impl<'a> Scope<'_, 'a> {
                     ))])
                 }
             }
+            Op::Count(bound) => self.count(bound, nodes, here, name),
             Op::Compare(comparison) => {
                 let whole = matches!(comparison, Comparison::Equals(arg)
                     if matches!(self.value(arg), Value::Array(_) | Value::Object(_)));
@@ -151,11 +156,15 @@ impl<'a> Scope<'_, 'a> {
         }
         let expression = value.as_str().filter(|s| is_expression(s));
         let holds = match comparison {
-            Comparison::Equals(arg) => value == self.value(arg),
+            Comparison::Equals(arg) => converts_to(value, self.value(arg)),
             Comparison::OneOf(arg) => self
                 .value(arg)
                 .as_array()
-                .is_some_and(|options| options.contains(value)),
+                .is_some_and(|options| options.iter().any(|o| converts_to(value, o))),
+            Comparison::Covers(arg) => match (value.as_str(), self.value(arg).as_str()) {
+                (Some(pattern), Some(text)) => crate::text::iam_pattern_matches(pattern, text),
+                _ => false,
+            },
             Comparison::Bound(bound) => match (number(value), self.bound(bound)) {
                 (Some(actual), Some(limit)) if matches!(bound, Bound::AtLeast(_)) => {
                     actual >= limit
@@ -170,7 +179,7 @@ impl<'a> Scope<'_, 'a> {
                 match covered.first().and_then(|(_, v)| v.as_str()) {
                     _ if pattern == "*" => true,
                     Some(name) if !is_expression(name) => {
-                        crate::text::wildcard_matches(pattern, name)
+                        crate::text::ecr_filter_covers(pattern, name)
                     }
                     _ => {
                         return Outcome::Undetermined(vec![node.note(format!(
@@ -195,6 +204,51 @@ impl<'a> Scope<'_, 'a> {
         }
     }
 
+    /// How many values there are, against a bound; a value known only after apply leaves the
+    /// count open.
+    fn count(
+        &self,
+        bound: &Bound,
+        nodes: &[Node<'_>],
+        here: &Here<'_, 'a>,
+        name: &str,
+    ) -> Outcome<'a> {
+        let (holder, name) = match nodes {
+            [(at, value)] => {
+                let holder = here.at(value, at);
+                let name = holder.name();
+                (holder, name)
+            }
+            _ => (here.clone(), name.to_owned()),
+        };
+        let elements = flatten(nodes.to_vec());
+        if elements.iter().any(|(_, v)| is_unknown(v)) {
+            return Outcome::Undetermined(vec![
+                holder.note(format!("`{name}` is known only after apply")),
+            ]);
+        }
+        let count = elements.len() as f64;
+        let holds = match (bound, self.bound(bound)) {
+            (Bound::AtLeast(_), Some(min)) => count >= min,
+            (Bound::AtMost(_), Some(max)) => count <= max,
+            (_, None) => false,
+        };
+        let found = format!(
+            "`{name}` holds {}",
+            crate::text::plural(elements.len(), "value")
+        );
+        if holds {
+            Outcome::Pass(vec![holder.note(found)])
+        } else {
+            let values: Vec<String> = elements.iter().map(|(_, v)| holder.show(v)).collect();
+            Outcome::Fail(vec![holder.note(format!(
+                "{found} ({}); expected {}",
+                values.join(", "),
+                self.bound_words(bound)
+            ))])
+        }
+    }
+
     /// A bound's number: written in the rule, or the parameter's value.
     pub(super) fn bound(&self, bound: &Bound) -> Option<f64> {
         match bound {
@@ -212,12 +266,16 @@ impl<'a> Scope<'_, 'a> {
             Op::Exists(true) => "it to be set".into(),
             Op::Exists(false) => "it not to be set".into(),
             Op::ContainsAll(values) => format!("all of {}", list(values)),
+            Op::Count(bound) => self.bound_words(bound),
             Op::Compare(Comparison::Equals(value)) => plain(self.value(value)),
             Op::Compare(Comparison::OneOf(values)) => format!("one of {}", list(values)),
             Op::Compare(Comparison::Bound(bound)) => self.bound_words(bound),
             Op::Compare(Comparison::Matches(re)) => format!("a match for `{}`", re.as_str()),
             Op::Compare(Comparison::GlobCovers(path)) => {
                 format!("a pattern covering `{}`", path.display())
+            }
+            Op::Compare(Comparison::Covers(text)) => {
+                format!("a pattern covering {}", plain(self.value(text)))
             }
         }
     }
@@ -231,6 +289,18 @@ impl<'a> Scope<'_, 'a> {
             Bound::AtLeast(_) => format!("at least {limit}"),
             Bound::AtMost(_) => format!("at most {limit}"),
         }
+    }
+}
+
+/// Whether `actual` is `expected` once Terraform has converted it to the expected type: the
+/// strings `"true"` and `"false"` to bools, a string that holds a number to that number.
+fn converts_to(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::String(text), Value::Bool(b)) => text == if *b { "true" } else { "false" },
+        (Value::String(_), Value::Number(n)) => {
+            number(actual).is_some_and(|a| Some(a) == n.as_f64())
+        }
+        _ => actual == expected,
     }
 }
 
