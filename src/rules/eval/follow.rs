@@ -46,128 +46,340 @@ impl<'a> Scope<'_, 'a> {
         };
         let holder = here.at(first_value, &first_at);
         let counted = distinct[0].display();
-        // Each target with the address of the instance it stands for.
-        let mut targets: Vec<(String, &Resource)> = Vec::new();
-        let mut unresolved: Vec<String> = Vec::new();
-        let mut unbounded = false;
+        let kind = to.join("/");
+        let mut reach = Reach::default();
         for (at, value) in flatten(nodes) {
             let node = here.at(value, &at);
             match value.as_str() {
                 Some(id) if !is_unknown(value) && !is_expression(id) => {
                     let found = self.index.with_id(to, id);
                     if found.is_empty() {
-                        unresolved.push(format!("{id} is not in this file"));
+                        reach.missing(format!("{id} is not in this file"));
                     }
-                    targets.extend(found.into_iter().map(|r| (r.address.to_string(), r)));
+                    reach
+                        .instances
+                        .extend(found.into_iter().map(Instance::whole));
                 }
-                _ => {
-                    let references: Vec<&str> = self
-                        .subject
-                        .references
-                        .iter()
-                        .filter(|r| crate::pointer::is_prefix(&node.at, &r.attribute))
-                        .map(|r| r.target.as_str())
-                        .collect();
-                    let mut resolved = Vec::new();
-                    for target in &references {
-                        match self.index.resolve(self.subject, target) {
-                            Some(found) => resolved.extend(
-                                found
-                                    .into_iter()
-                                    .filter(|r| to.contains(&r.address.resource_type))
-                                    .map(|r| (instance_address(r, target), r)),
-                            ),
-                            // A module output or a variable may stand for any number of resources.
-                            None => {
-                                unbounded = true;
-                                unresolved.push(format!(
-                                    "`{target}` is not a resource payplat can follow"
-                                ));
-                            }
-                        }
-                    }
-                    if references.is_empty() {
-                        unresolved.push(format!("`{}` names no resource", node.name()));
-                    } else if resolved.is_empty() && !unbounded {
-                        unresolved.push(format!("{} is not in this file", references.join(", ")));
-                    }
-                    targets.extend(resolved);
-                }
+                _ => self.follow_references(&node.at, &node.name(), to, &mut reach),
             }
         }
-        targets.sort_by(|a, b| a.0.cmp(&b.0));
-        targets.dedup_by(|a, b| a.0 == b.0);
+        reach.instances.sort_by(|a, b| a.address.cmp(&b.address));
+        reach.instances.dedup_by(|a, b| a.address == b.address);
         let mut keys = BTreeSet::new();
-        for (instance, target) in &targets {
-            let values = with_unknowns(target);
+        let mut open_keys = BTreeSet::new();
+        let mut notes = Vec::new();
+        let mut unevaluated: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for instance in &reach.instances {
+            let values = with_unknowns(instance.resource);
             let value = distinct.iter().find_map(|path| {
                 select(path, &values)
                     .into_iter()
                     .map(|(_, v)| v.clone())
                     .find(|v| !v.is_null())
             });
+            let address = &instance.address;
             match value {
-                Some(value) if is_unknown(&value) => unresolved.push(format!(
-                    "the {counted} of {instance} is known only after apply"
-                )),
-                Some(Value::String(text))
-                    if is_expression(&text)
-                        && (text.contains("count.index") || text.contains("each.")) =>
-                {
-                    unresolved.push(format!(
-                        "the {counted} of {instance} depends on the instance"
-                    ))
+                Some(value) if is_unknown(&value) => {
+                    notes.push(format!(
+                        "the {counted} of {address} is known only after apply"
+                    ));
+                    open_keys.insert(address.clone());
                 }
-                Some(Value::String(text)) => {
-                    keys.insert(text);
+                Some(Value::String(text)) => match zone(&instance.substitute(&text)) {
+                    Zone::Known(key) => {
+                        keys.insert(key);
+                    }
+                    Zone::Open(expression) => {
+                        // The same expression names the same zone, unless it depends on the instance.
+                        let per_instance =
+                            expression.contains("count.index") || expression.contains("each.");
+                        open_keys.insert(if per_instance {
+                            format!("{address}: {expression}")
+                        } else {
+                            expression.clone()
+                        });
+                        unevaluated
+                            .entry(expression)
+                            .or_insert_with(Vec::new)
+                            .push(address.clone());
+                    }
+                },
+                _ => {
+                    notes.push(format!("{address} sets no {counted}"));
+                    open_keys.insert(address.clone());
                 }
-                _ => unresolved.push(format!("{instance} sets no {counted}")),
             }
         }
+        for (expression, addresses) in unevaluated {
+            notes.push(format!(
+                "the {counted} of {} is `{expression}`, which payplat cannot evaluate",
+                addresses.join(", ")
+            ));
+        }
+        reach.notes.extend(notes);
         let count = keys.len() as f64;
-        let open = unresolved.len() as f64;
-        let (holds, could_hold) = match (bound, self.bound(bound)) {
+        let open = (reach.open + open_keys.len()) as f64;
+        let limit = self.bound(bound);
+        let (holds, could_hold) = match (bound, limit) {
             (Bound::AtLeast(_), min) => {
                 let min = min.unwrap_or(f64::INFINITY);
-                (count >= min, unbounded || count + open >= min)
+                (count >= min, reach.unbounded || count + open >= min)
             }
             (Bound::AtMost(_), max) => {
                 let max = max.unwrap_or(f64::NEG_INFINITY);
-                (!unbounded && count + open <= max, count <= max)
+                (!reach.unbounded && count + open <= max, count <= max)
             }
         };
-        let mut found = format!(
-            "`{}` leads to {} with {} distinct `{counted}`",
-            holder.name(),
-            crate::text::plural(targets.len(), to.join("/").as_str()),
-            keys.len(),
-        );
+        let name = holder.name();
+        // Each target brings one value at most: too few targets decide the verdict by themselves.
+        let listed = reach.instances.len() + reach.open;
+        let too_few = match (bound, limit) {
+            (Bound::AtLeast(_), Some(min)) => !reach.unbounded && (listed as f64) < min,
+            _ => false,
+        };
+        let mut found = if too_few {
+            format!(
+                "`{name}` lists {}, fewer than the {} distinct `{counted}` required",
+                crate::text::plural(listed, &kind),
+                self.bound_words(bound).trim_start_matches("at least ")
+            )
+        } else {
+            format!(
+                "`{name}` leads to {} with {} distinct `{counted}`",
+                crate::text::plural(reach.instances.len(), &kind),
+                keys.len(),
+            )
+        };
         if !keys.is_empty() {
             found.push_str(&format!(
                 " ({})",
                 keys.iter().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        if !unresolved.is_empty() {
-            found.push_str(&format!("; {}", unresolved.join("; ")));
+        if !reach.notes.is_empty() {
+            found.push_str(&format!("; {}", reach.notes.join("; ")));
         }
         if holds {
             Outcome::Pass(vec![holder.note(found)])
         } else if could_hold {
             Outcome::Undetermined(vec![holder.note(found)])
         } else {
+            if open > 0.0 && !too_few {
+                found.push_str(&format!(
+                    "; at most {} even if every value not known differs",
+                    count + open
+                ));
+            }
             Outcome::Fail(vec![
                 holder.note(format!("{found}; expected {}", self.bound_words(bound))),
             ])
         }
     }
+
+    /// Adds what the references made at or below `at` lead to.
+    fn follow_references(&self, at: &str, name: &str, to: &[String], reach: &mut Reach<'a>) {
+        let references: Vec<&str> = self
+            .subject
+            .references
+            .iter()
+            .filter(|r| crate::pointer::is_prefix(at, &r.attribute))
+            .map(|r| r.target.as_str())
+            .collect();
+        if references.is_empty() {
+            reach.missing(format!("`{name}` names no resource"));
+        }
+        for reference in references {
+            let Some(found) = self.index.resolve(self.subject, reference) else {
+                // A variable, a local or a module output may stand for any number of resources.
+                reach.unbounded(format!(
+                    "`{reference}` is not a resource payplat can follow"
+                ));
+                continue;
+            };
+            if found.is_empty() {
+                self.not_found(reference, to, reach);
+            }
+            for resource in found {
+                if !to.contains(&resource.address.resource_type) {
+                    // `data.aws_subnets.x.ids`: a list whose length the inputs do not say.
+                    reach.unbounded(format!(
+                        "`{reference}` is read by Terraform; its value is not in these inputs"
+                    ));
+                    continue;
+                }
+                let key = Traversal::parse(None, reference).and_then(|t| t.key);
+                match self.instances(resource, key) {
+                    Ok(instances) => reach.instances.extend(instances),
+                    Err(reason) => reach.unbounded(reason),
+                }
+            }
+        }
+    }
+
+    /// A reference to a resource these inputs do not hold: one missing target where it names one
+    /// instance of a counted type, any number where it names a list (`data.aws_subnets.x.ids`,
+    /// a splat, a whole counted resource).
+    fn not_found(&self, reference: &str, to: &[String], reach: &mut Reach<'a>) {
+        let traversal = Traversal::parse(None, reference);
+        let of_type = traversal
+            .as_ref()
+            .is_some_and(|t| to.contains(&t.resource.resource_type));
+        let steps = reference.split('.').count() - usize::from(reference.starts_with("data."));
+        let many = reference.contains("[*]") || reference.contains(".*") || steps <= 2;
+        if of_type && !many {
+            reach.missing(format!("{reference} is not in this file"));
+        } else if reference.starts_with("data.") {
+            reach.unbounded(format!(
+                "`{reference}` is read by Terraform; its value is not in these inputs"
+            ));
+        } else {
+            reach.unbounded(format!(
+                "`{reference}` is not in these inputs and may stand for any number of resources"
+            ));
+        }
+    }
+
+    /// The instances a configuration block stands for (one per `count` index or `for_each`
+    /// key), or the one instance a plan records; `key` narrows to the instance a reference names.
+    fn instances(
+        &self,
+        resource: &'a Resource,
+        key: Option<&str>,
+    ) -> Result<Vec<Instance<'a>>, String> {
+        let address = &resource.address;
+        if !self.index.document.kind.is_configuration() || address.index.is_some() {
+            return Ok(vec![Instance::whole(resource)]);
+        }
+        let values = &resource.values;
+        let keys: Vec<InstanceKey> = match (values.get("count"), values.get("for_each")) {
+            (None, None) => return Ok(vec![Instance::whole(resource)]),
+            (Some(count), _) => match count
+                .as_u64()
+                .or_else(|| count.as_str()?.trim().parse().ok())
+            {
+                Some(n) => (0..n).map(InstanceKey::Index).collect(),
+                None => {
+                    return Err(format!(
+                        "the `count` of {address} is {count}, which payplat cannot evaluate"
+                    ));
+                }
+            },
+            (None, Some(Value::Object(members))) => members
+                .iter()
+                .map(|(k, v)| InstanceKey::Each(k.clone(), v.clone()))
+                .collect(),
+            (None, Some(Value::Array(items))) => items
+                .iter()
+                .filter_map(|v| Some(InstanceKey::Each(v.as_str()?.to_owned(), v.clone())))
+                .collect(),
+            (None, Some(other)) => {
+                return Err(format!(
+                    "the `for_each` of {address} is {other}, which payplat cannot evaluate"
+                ));
+            }
+        };
+        let instances = keys.into_iter().map(|k| Instance {
+            address: format!("{address}{}", k.index()),
+            resource,
+            key: Some(k),
+        });
+        Ok(match key {
+            Some(wanted) => instances.filter(|i| i.address.ends_with(wanted)).collect(),
+            None => instances.collect(),
+        })
+    }
 }
 
-/// The instance a reference names: `aws_subnet.private[1].id` names instance `[1]` of a counted
-/// resource even where the configuration holds one block for all of them.
-fn instance_address(resource: &Resource, reference: &str) -> String {
-    let key = Traversal::parse(None, reference)
-        .and_then(|t| t.key)
-        .filter(|_| resource.address.index.is_none());
-    format!("{}{}", resource.address, key.unwrap_or_default())
+/// What the references of one attribute lead to.
+#[derive(Default)]
+struct Reach<'a> {
+    instances: Vec<Instance<'a>>,
+    /// Targets that stand for one resource each but are not known: each could bring a new value.
+    open: usize,
+    /// Whether some reference may stand for any number of resources.
+    unbounded: bool,
+    notes: Vec<String>,
+}
+
+impl Reach<'_> {
+    fn missing(&mut self, note: String) {
+        self.open += 1;
+        self.notes.push(note);
+    }
+
+    fn unbounded(&mut self, note: String) {
+        self.unbounded = true;
+        self.notes.push(note);
+    }
+}
+
+/// One instance of a resource, with the `count.index` or `each` it was made with.
+struct Instance<'a> {
+    address: String,
+    resource: &'a Resource,
+    key: Option<InstanceKey>,
+}
+
+enum InstanceKey {
+    Index(u64),
+    Each(String, Value),
+}
+
+impl InstanceKey {
+    fn index(&self) -> String {
+        match self {
+            InstanceKey::Index(i) => format!("[{i}]"),
+            InstanceKey::Each(key, _) => format!("[{}]", Value::String(key.clone())),
+        }
+    }
+}
+
+impl<'a> Instance<'a> {
+    fn whole(resource: &'a Resource) -> Instance<'a> {
+        Instance {
+            address: resource.address.to_string(),
+            resource,
+            key: None,
+        }
+    }
+
+    /// A value as this instance has it: `count.index`, `each.key` and `each.value` replaced.
+    fn substitute(&self, text: &str) -> String {
+        match &self.key {
+            None => text.to_owned(),
+            Some(InstanceKey::Index(i)) => text.replace("count.index", &i.to_string()),
+            Some(InstanceKey::Each(key, value)) => match (text, value) {
+                ("${each.key}", _) => key.clone(),
+                ("${each.value}", Value::String(value)) => value.clone(),
+                _ => text.to_owned(),
+            },
+        }
+    }
+}
+
+/// A zone as written: a literal, or an index into the zones `aws_availability_zones` reads
+/// (distinct per index, as AWS lists each zone once); anything else is open.
+enum Zone {
+    Known(String),
+    Open(String),
+}
+
+fn zone(text: &str) -> Zone {
+    static INDEXED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^\$\{\s*(?:(data\.aws_availability_zones\.[\w-]+\.(?:names|zone_ids))\s*\[\s*(\d+)\s*\]|element\(\s*(data\.aws_availability_zones\.[\w-]+\.(?:names|zone_ids))\s*,\s*(\d+)\s*\))\s*\}$",
+        )
+        .expect("a valid pattern")
+    });
+    if !is_expression(text) {
+        return Zone::Known(text.to_owned());
+    }
+    match INDEXED.captures(text) {
+        Some(c) => {
+            let source = c.get(1).or_else(|| c.get(3)).map_or("", |m| m.as_str());
+            let index = c.get(2).or_else(|| c.get(4)).map_or("", |m| m.as_str());
+            Zone::Known(format!("${{{source}[{index}]}}"))
+        }
+        None => Zone::Open(text.to_owned()),
+    }
 }
