@@ -100,7 +100,7 @@ impl<'a> Scope<'_, 'a> {
                         });
                         unevaluated
                             .entry(expression)
-                            .or_insert_with(Vec::new)
+                            .or_default()
                             .push(address.clone());
                     }
                 },
