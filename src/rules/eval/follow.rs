@@ -60,65 +60,19 @@ impl<'a> Scope<'_, 'a> {
                         .instances
                         .extend(found.into_iter().map(Instance::whole));
                 }
-                _ => self.follow_references(&node.at, &node.name(), to, &mut reach),
+                _ => self.follow_references(&node, to, &mut reach),
             }
         }
         reach.instances.sort_by(|a, b| a.address.cmp(&b.address));
         reach.instances.dedup_by(|a, b| a.address == b.address);
-        let mut keys = BTreeSet::new();
-        let mut open_keys = BTreeSet::new();
-        let mut notes = Vec::new();
-        let mut unevaluated: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for instance in &reach.instances {
-            let values = with_unknowns(instance.resource);
-            let value = distinct.iter().find_map(|path| {
-                select(path, &values)
-                    .into_iter()
-                    .map(|(_, v)| v.clone())
-                    .find(|v| !v.is_null())
-            });
-            let address = &instance.address;
-            match value {
-                Some(value) if is_unknown(&value) => {
-                    notes.push(format!(
-                        "the {counted} of {address} is known only after apply"
-                    ));
-                    open_keys.insert(address.clone());
-                }
-                Some(Value::String(text)) => match zone(&instance.substitute(&text)) {
-                    Zone::Known(key) => {
-                        keys.insert(key);
-                    }
-                    Zone::Open(expression) => {
-                        // The same expression names the same zone, unless it depends on the instance.
-                        let per_instance =
-                            expression.contains("count.index") || expression.contains("each.");
-                        open_keys.insert(if per_instance {
-                            format!("{address}: {expression}")
-                        } else {
-                            expression.clone()
-                        });
-                        unevaluated
-                            .entry(expression)
-                            .or_default()
-                            .push(address.clone());
-                    }
-                },
-                _ => {
-                    notes.push(format!("{address} sets no {counted}"));
-                    open_keys.insert(address.clone());
-                }
-            }
-        }
-        for (expression, addresses) in unevaluated {
-            notes.push(format!(
-                "the {counted} of {} is `{expression}`, which payplat cannot evaluate",
-                addresses.join(", ")
-            ));
-        }
+        let Tally {
+            keys,
+            open: open_values,
+            notes,
+        } = tally(&reach.instances, distinct, &counted);
         reach.notes.extend(notes);
         let count = keys.len() as f64;
-        let open = (reach.open + open_keys.len()) as f64;
+        let open = (reach.open + open_values) as f64;
         let limit = self.bound(bound);
         let (holds, could_hold) = match (bound, limit) {
             (Bound::AtLeast(_), min) => {
@@ -176,14 +130,17 @@ impl<'a> Scope<'_, 'a> {
         }
     }
 
-    /// Adds what the references made at or below `at` lead to.
-    fn follow_references(&self, at: &str, name: &str, to: &[String], reach: &mut Reach<'a>) {
+    /// Adds what the references made at or below `node` lead to.
+    fn follow_references(&self, node: &Here<'_, 'a>, to: &[String], reach: &mut Reach<'a>) {
+        let (at, name) = (node.at.as_str(), node.name());
         let references: Vec<&str> = self
             .subject
             .references
             .iter()
             .filter(|r| crate::pointer::is_prefix(at, &r.attribute))
             .map(|r| r.target.as_str())
+            // Which instance, not which resource: `aws_subnet.p[count.index]`.
+            .filter(|r| !matches!(*r, "count.index" | "each.key"))
             .collect();
         if references.is_empty() {
             reach.missing(format!("`{name}` names no resource"));
@@ -208,7 +165,20 @@ impl<'a> Scope<'_, 'a> {
                     continue;
                 }
                 let key = Traversal::parse(None, reference).and_then(|t| t.key);
+                // `aws_subnet.p[count.index].id` is recorded as `aws_subnet.p`: one instance.
+                let one_unknown = key.is_none()
+                    && node
+                        .value
+                        .as_str()
+                        .is_some_and(|text| names_one_instance(text, reference));
+                if one_unknown {
+                    reach.instances.push(Instance::whole(resource));
+                    continue;
+                }
                 match self.instances(resource, key) {
+                    Ok(instances) if instances.is_empty() => {
+                        reach.missing(format!("{reference} is not in this file"))
+                    }
                     Ok(instances) => reach.instances.extend(instances),
                     Err(reason) => reach.unbounded(reason),
                 }
@@ -284,9 +254,92 @@ impl<'a> Scope<'_, 'a> {
             key: Some(k),
         });
         Ok(match key {
+            // `aws_subnet.p[count.index]`: one instance, which one is not known here.
+            Some(wanted) if !is_literal_key(wanted) => vec![Instance::whole(resource)],
             Some(wanted) => instances.filter(|i| i.address.ends_with(wanted)).collect(),
             None => instances.collect(),
         })
+    }
+}
+
+/// Whether `text` indexes `reference` with a key that is not a splat: `p[count.index]`.
+fn names_one_instance(text: &str, reference: &str) -> bool {
+    text.match_indices(reference).any(|(at, _)| {
+        let rest = &text[at + reference.len()..];
+        rest.starts_with('[') && !rest.starts_with("[*]")
+    })
+}
+
+/// `[2]` or `["a"]`, not `[count.index]`.
+fn is_literal_key(key: &str) -> bool {
+    let inner = &key[1..key.len().saturating_sub(1).max(1)];
+    inner.parse::<u64>().is_ok() || serde_json::from_str::<String>(inner).is_ok()
+}
+
+/// The distinct values the instances hold: the known ones, and how many more the open ones
+/// could be at most.
+struct Tally {
+    keys: BTreeSet<String>,
+    open: usize,
+    notes: Vec<String>,
+}
+
+fn tally(instances: &[Instance], distinct: &[Path], counted: &str) -> Tally {
+    let mut keys = BTreeSet::new();
+    let mut open_keys = BTreeSet::new();
+    let mut notes = Vec::new();
+    let mut unevaluated: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for instance in instances {
+        let values = with_unknowns(instance.resource);
+        let value = distinct.iter().find_map(|path| {
+            select(path, &values)
+                .into_iter()
+                .map(|(_, v)| v.clone())
+                .find(|v| !v.is_null())
+        });
+        let address = &instance.address;
+        match value {
+            Some(value) if is_unknown(&value) => {
+                notes.push(format!(
+                    "the {counted} of {address} is known only after apply"
+                ));
+                open_keys.insert(address.clone());
+            }
+            Some(Value::String(text)) => match zone(&instance.substitute(&text)) {
+                Zone::Known(key) => {
+                    keys.insert(key);
+                }
+                Zone::Open(expression) => {
+                    // The same expression names the same zone, unless it depends on the instance.
+                    let per_instance =
+                        expression.contains("count.index") || expression.contains("each.");
+                    open_keys.insert(if per_instance {
+                        format!("{address}: {expression}")
+                    } else {
+                        expression.clone()
+                    });
+                    unevaluated
+                        .entry(expression)
+                        .or_default()
+                        .push(address.clone());
+                }
+            },
+            _ => {
+                notes.push(format!("{address} sets no {counted}"));
+                open_keys.insert(address.clone());
+            }
+        }
+    }
+    for (expression, addresses) in unevaluated {
+        notes.push(format!(
+            "the {counted} of {} is `{expression}`, which payplat cannot evaluate",
+            addresses.join(", ")
+        ));
+    }
+    Tally {
+        keys,
+        open: open_keys.len(),
+        notes,
     }
 }
 
