@@ -232,34 +232,26 @@ impl Arg {
         }
     }
 
-    fn number(value: Spanned<Value>) -> Result<Arg, String> {
+    /// A value of one kind (`expected` names it), or a parameter.
+    fn kind(value: Spanned<Value>, is: fn(&Value) -> bool, expected: &str) -> Result<Arg, String> {
         match Arg::read(value) {
-            Arg::Value(number @ Value::Number(_)) => Ok(Arg::Value(number)),
-            Arg::Value(other) => Err(format!(
-                "expected a number or `{{param: NAME}}`, found {other}"
+            Arg::Value(value) if !is(&value) => Err(format!(
+                "expected {expected} or `{{param: NAME}}`, found {value}"
             )),
-            param => Ok(param),
+            arg => Ok(arg),
         }
+    }
+
+    fn number(value: Spanned<Value>) -> Result<Arg, String> {
+        Arg::kind(value, Value::is_number, "a number")
     }
 
     fn text(value: Spanned<Value>) -> Result<Arg, String> {
-        match Arg::read(value) {
-            Arg::Value(text @ Value::String(_)) => Ok(Arg::Value(text)),
-            Arg::Value(other) => Err(format!(
-                "expected a string or `{{param: NAME}}`, found {other}"
-            )),
-            param => Ok(param),
-        }
+        Arg::kind(value, Value::is_string, "a string")
     }
 
     fn list(value: Spanned<Value>) -> Result<Arg, String> {
-        match Arg::read(value) {
-            Arg::Value(list @ Value::Array(_)) => Ok(Arg::Value(list)),
-            Arg::Value(other) => Err(format!(
-                "expected a list or `{{param: NAME}}`, found {other}"
-            )),
-            param => Ok(param),
-        }
+        Arg::kind(value, Value::is_array, "a list")
     }
 }
 
