@@ -422,7 +422,16 @@ fn change_sides(position: usize) -> Vec<String> {
 #[derive(Default)]
 struct ConfigReferences {
     by_resource: HashMap<(String, String), Vec<Reference>>,
+    /// What each module call passes to each variable: (calling module path, call name,
+    /// variable) → references, relative to the calling module.
+    arguments: HashMap<(String, String, String), Vec<String>>,
+    /// What each module output reads: (module path, output) → references within it.
+    outputs: HashMap<(String, String), Vec<String>>,
 }
+
+/// How many variables and outputs a reference is followed through, at most: modules that pass
+/// values around in a circle end here.
+const MAX_HOPS: usize = 32;
 
 impl ConfigReferences {
     fn from_configuration(configuration: Option<&Value>) -> Self {
@@ -453,32 +462,122 @@ impl ConfigReferences {
                     .insert((path.to_owned(), address.to_owned()), found);
             }
         }
+        for (output, body) in module
+            .get("outputs")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let read = reference_list(body.pointer("/expression/references"));
+            self.outputs.insert((path.to_owned(), output.clone()), read);
+        }
         for (name, call) in module
             .get("module_calls")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
         {
+            for (variable, expression) in call
+                .get("expressions")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let read = reference_list(expression.get("references"));
+                self.arguments
+                    .insert((path.to_owned(), name.clone(), variable.clone()), read);
+            }
             if let Some(child) = call.get("module") {
-                let child_path = if path.is_empty() {
-                    format!("module.{name}")
-                } else {
-                    format!("{path}.module.{name}")
-                };
-                self.add_module(child, &child_path);
+                self.add_module(child, &child_module(path, name));
             }
         }
+    }
+
+    /// A reference followed through module variables and outputs to what it reads in the end,
+    /// each with the module it is written in and the hops on the way; a reference that is not a
+    /// module's variable or output, or that leads nowhere, stays as it is.
+    fn expand(&self, path: &str, reference: &Reference, out: &mut Vec<Reference>) {
+        let mut pending = vec![(path.to_owned(), reference.target.clone(), Vec::new())];
+        while let Some((module, target, via)) = pending.pop() {
+            let next = (via.len() < MAX_HOPS)
+                .then(|| self.step(&module, &target))
+                .flatten();
+            match next {
+                Some((next_module, read)) if !read.is_empty() => {
+                    let mut via = via.clone();
+                    via.push(target);
+                    pending.extend(
+                        read.into_iter()
+                            .map(|r| (next_module.clone(), r, via.clone())),
+                    );
+                }
+                // `module.network` alone: Terraform lists it beside the outputs read from it.
+                _ if target
+                    .strip_prefix("module.")
+                    .is_some_and(|m| !m.contains('.')) => {}
+                _ => out.push(Reference {
+                    attribute: reference.attribute.clone(),
+                    module: (module != path).then_some(module),
+                    target,
+                    via,
+                }),
+            }
+        }
+    }
+
+    /// What `target`, written in `module`, reads one step further: a variable's argument in the
+    /// calling module, or an output's expression in the called one.
+    fn step(&self, module: &str, target: &str) -> Option<(String, Vec<String>)> {
+        let name = |rest: &str| rest.split(['.', '[']).next().unwrap_or_default().to_owned();
+        if let Some(variable) = target.strip_prefix("var.") {
+            let (parent, call) = module.rsplit_once("module.")?;
+            let parent = parent.strip_suffix('.').unwrap_or(parent).to_owned();
+            let read = self
+                .arguments
+                .get(&(parent.clone(), call.to_owned(), name(variable)))?;
+            return Some((parent, read.clone()));
+        }
+        let rest = target.strip_prefix("module.")?;
+        let call = name(rest);
+        let output = name(rest[call.len()..].strip_prefix('.')?);
+        let child = child_module(module, &call);
+        let read = self.outputs.get(&(child.clone(), output))?;
+        Some((child, read.clone()))
     }
 
     fn of(&self, address: &Address) -> Vec<Reference> {
         if self.by_resource.is_empty() {
             return Vec::new();
         }
-        self.by_resource
-            .get(&(address.module_path(), address.in_module()))
-            .cloned()
-            .unwrap_or_default()
+        let path = address.module_path();
+        let Some(written) = self.by_resource.get(&(path.clone(), address.in_module())) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(written.len());
+        for reference in written {
+            self.expand(&path, reference, &mut out);
+        }
+        out
     }
+}
+
+/// `module.a` + `b` → `module.a.module.b`.
+fn child_module(path: &str, call: &str) -> String {
+    if path.is_empty() {
+        format!("module.{call}")
+    } else {
+        format!("{path}.module.{call}")
+    }
+}
+
+/// The strings of a `references` list.
+fn reference_list(references: Option<&Value>) -> Vec<String> {
+    references
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some(r.as_str()?.to_owned()))
+        .collect()
 }
 
 /// An expression is `{"references": [...]}` or `{"constant_value": ...}`; nested blocks are
@@ -498,6 +597,8 @@ fn expression_references(expression: &Value, attribute: String, out: &mut Vec<Re
                     out.push(Reference {
                         attribute: attribute.clone(),
                         target: target.to_owned(),
+                        module: None,
+                        via: Vec::new(),
                     });
                 }
             }

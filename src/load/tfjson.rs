@@ -115,6 +115,8 @@ fn collect_references(values: &Value, out: &mut Vec<Reference>) {
                 out.push(Reference {
                     attribute: attribute.to_owned(),
                     target: target.to_owned(),
+                    module: None,
+                    via: Vec::new(),
                 });
             }
         }

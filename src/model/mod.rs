@@ -159,8 +159,18 @@ impl fmt::Display for Index {
 pub struct Reference {
     /// JSON pointer, relative to the resource's values, of the attribute that refers.
     pub attribute: String,
-    /// The traversal as written, relative to the resource's module (`aws_subnet.a.id`, `var.x`).
+    /// The traversal, relative to the resource's module (`aws_subnet.a.id`, `var.x`), or to
+    /// `module` where it was reached through module variables and outputs.
     pub target: String,
+    /// The module (configuration path, `module.network`; empty for the root) `target` is
+    /// written in, where that is not the resource's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    /// The variables and module outputs passed through on the way, in order (`var.subnets`,
+    /// `module.network.private_subnet_ids`). A plan lists what an expression reads, not how it
+    /// combines it: what is reached this way bounds the value from above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
 }
 
 /// What every report shows in place of a value Terraform marks sensitive.

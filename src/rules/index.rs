@@ -19,6 +19,9 @@ struct Maps<'a> {
     /// Instances by the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`).
     by_base_address: AHashMap<&'a str, Vec<&'a Resource>>,
     by_type: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// By module path in the configuration and address within it (`module.network`,
+    /// `aws_subnet.private`): every instance of every module instance.
+    by_declaration: AHashMap<(String, String), Vec<&'a Resource>>,
     /// By type and `id` value, for plans that name existing objects by id.
     by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
 }
@@ -46,6 +49,10 @@ impl<'a> DocumentIndex<'a> {
                     .push(resource);
                 maps.by_base_address
                     .entry(resource.address.base())
+                    .or_default()
+                    .push(resource);
+                maps.by_declaration
+                    .entry((resource.address.module_path(), resource.address.in_module()))
                     .or_default()
                     .push(resource);
                 maps.by_type
@@ -84,6 +91,32 @@ impl<'a> DocumentIndex<'a> {
                 .into_iter()
                 .flatten()
                 .copied()
+        })
+    }
+
+    /// The resources a reference names: in the module it was reached in, or else in `from`'s.
+    pub(crate) fn resolve_reference(
+        &self,
+        from: &Resource,
+        reference: &crate::model::Reference,
+    ) -> Option<Vec<&'a Resource>> {
+        let Some(module) = &reference.module else {
+            return self.resolve(from, &reference.target);
+        };
+        let traversal = Traversal::parse(None, &reference.target)?;
+        let declared = (module.clone(), traversal.resource.as_str().to_owned());
+        let found = self
+            .maps()
+            .by_declaration
+            .get(&declared)
+            .into_iter()
+            .flatten();
+        Some(match traversal.key {
+            Some(key) => found
+                .filter(|r| r.address.as_str().ends_with(key))
+                .copied()
+                .collect(),
+            None => found.copied().collect(),
         })
     }
 

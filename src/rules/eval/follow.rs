@@ -93,13 +93,19 @@ impl<'a> Scope<'_, 'a> {
         };
         let mut found = if too_few {
             format!(
-                "`{name}` lists {}, fewer than the {} distinct `{counted}` required",
+                "`{name}` {} {}, fewer than the {} distinct `{counted}` required",
+                if reach.upper_bound {
+                    "can name at most"
+                } else {
+                    "lists"
+                },
                 crate::text::plural(listed, &kind),
                 self.bound_words(bound).trim_start_matches("at least ")
             )
         } else {
             format!(
-                "`{name}` leads to {} with {} distinct `{counted}`",
+                "`{name}` leads to {}{} with {} distinct `{counted}`",
+                if reach.upper_bound { "at most " } else { "" },
                 crate::text::plural(reach.instances.len(), &kind),
                 keys.len(),
             )
@@ -113,7 +119,13 @@ impl<'a> Scope<'_, 'a> {
         if !reach.notes.is_empty() {
             found.push_str(&format!("; {}", reach.notes.join("; ")));
         }
-        if holds {
+        if holds && reach.upper_bound {
+            found.push_str(
+                "; reached through module variables and outputs, which say what is read, not how it \
+                 is combined: enough to prove a failure, not a pass",
+            );
+            Outcome::Undetermined(vec![holder.note(found)])
+        } else if holds {
             Outcome::Pass(vec![holder.note(found)])
         } else if could_hold {
             Outcome::Undetermined(vec![holder.note(found)])
@@ -133,20 +145,28 @@ impl<'a> Scope<'_, 'a> {
     /// Adds what the references made at or below `node` lead to.
     fn follow_references(&self, node: &Here<'_, 'a>, to: &[String], reach: &mut Reach<'a>) {
         let (at, name) = (node.at.as_str(), node.name());
-        let references: Vec<&str> = self
+        let references: Vec<&crate::model::Reference> = self
             .subject
             .references
             .iter()
             .filter(|r| crate::pointer::is_prefix(at, &r.attribute))
-            .map(|r| r.target.as_str())
             // Which instance, not which resource: `aws_subnet.p[count.index]`.
-            .filter(|r| !matches!(*r, "count.index" | "each.key"))
+            .filter(|r| !matches!(r.target.as_str(), "count.index" | "each.key"))
             .collect();
         if references.is_empty() {
             reach.missing(format!("`{name}` names no resource"));
         }
-        for reference in references {
-            let Some(found) = self.index.resolve(self.subject, reference) else {
+        for written in references {
+            let reference = written.target.as_str();
+            if !written.via.is_empty() {
+                reach.upper_bound = true;
+                let hops: Vec<String> = written.via.iter().map(|hop| format!("`{hop}`")).collect();
+                let note = format!("{} → {reference}", hops.join(" → "));
+                if !reach.notes.contains(&note) {
+                    reach.notes.push(note);
+                }
+            }
+            let Some(found) = self.index.resolve_reference(self.subject, written) else {
                 // A variable, a local or a module output may stand for any number of resources.
                 reach.unbounded(format!(
                     "`{reference}` is not a resource payplat can follow"
@@ -351,6 +371,9 @@ struct Reach<'a> {
     open: usize,
     /// Whether some reference may stand for any number of resources.
     unbounded: bool,
+    /// Whether some target was reached through module variables or outputs, which say what is
+    /// read, not how it is combined: the targets bound the value from above.
+    upper_bound: bool,
     notes: Vec<String>,
 }
 
