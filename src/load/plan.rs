@@ -498,7 +498,12 @@ impl ConfigReferences {
     /// module's variable or output, or that leads nowhere, stays as it is.
     fn expand(&self, path: &str, reference: &Reference, out: &mut Vec<Reference>) {
         let mut pending = vec![(path.to_owned(), reference.target.clone(), Vec::new())];
+        // Each (module, target) is followed once: outputs that read each other end.
+        let mut seen = std::collections::HashSet::new();
         while let Some((module, target, via)) = pending.pop() {
+            if !seen.insert((module.clone(), target.clone())) {
+                continue;
+            }
             let next = (via.len() < MAX_HOPS)
                 .then(|| self.step(&module, &target))
                 .flatten();
@@ -614,5 +619,38 @@ fn expression_references(expression: &Value, attribute: String, out: &mut Vec<Re
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn module_variables_and_outputs_that_read_each_other_end() {
+        let configuration = json!({"root_module": {"module_calls": {"a": {
+            "expressions": {"x": {"references": ["module.a.out"]}},
+            "module": {
+                "outputs": {"out": {"expression": {"references": ["var.x", "aws_subnet.s"]}}},
+                "resources": [{"address": "aws_eks_cluster.c", "expressions": {"subnet_ids": {"references": ["var.x"]}}}]
+            }
+        }}}});
+        let references = ConfigReferences::from_configuration(Some(&configuration));
+        let cluster = Address::new(
+            Some("module.a".into()),
+            Mode::Managed,
+            "aws_eks_cluster",
+            "c",
+            None,
+        );
+        let found = references.of(&cluster);
+        let targets: Vec<&str> = found.iter().map(|r| r.target.as_str()).collect();
+        assert_eq!(targets, ["aws_subnet.s"]);
+        assert_eq!(found[0].via, ["var.x", "module.a.out"]);
+        assert_eq!(
+            found[0].module, None,
+            "the subnet is in the cluster's own module"
+        );
     }
 }
