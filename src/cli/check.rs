@@ -1,6 +1,6 @@
 //! `payplat check`.
 
-use super::{Outcome, fail, format, print_inputs, severity, write_stdout};
+use super::{Outcome, colour_for, fail, format, print_inputs, severity, write_stdout};
 use payplat::check::{self, Options};
 use payplat::finding::Severity;
 use payplat::report::{self, Format, Report, Summary};
@@ -104,10 +104,7 @@ pub(super) fn run(args: Args) -> Outcome {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,
-                Color::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
+                Color::Auto => colour_for(std::io::stdout().is_terminal()),
             };
             write_stdout(|out| report::write(args.format, &report, out, color))?;
         }

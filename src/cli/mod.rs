@@ -90,13 +90,11 @@ pub fn main() -> ExitCode {
 fn print_error(error: &dyn miette::Diagnostic) {
     eprintln!("error: {error}");
     let related: Vec<&dyn miette::Diagnostic> = error.related().into_iter().flatten().collect();
-    let mut handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
-    if std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").is_none()
-    {
-        handler = miette::GraphicalReportHandler::new();
-    }
+    let handler = if colour_for(std::io::IsTerminal::is_terminal(&std::io::stderr())) {
+        miette::GraphicalReportHandler::new()
+    } else {
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+    };
     for diagnostic in std::iter::once(error).chain(related) {
         if diagnostic.source_code().is_none() || diagnostic.labels().is_none() {
             continue;
@@ -106,6 +104,11 @@ fn print_error(error: &dyn miette::Diagnostic) {
             eprint!("{excerpt}");
         }
     }
+}
+
+/// Colour on a terminal unless `NO_COLOR` is set to something (no-color.org).
+fn colour_for(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// A message that ends a command with status 2.
