@@ -462,27 +462,12 @@ impl ConfigReferences {
                     .insert((path.to_owned(), address.to_owned()), found);
             }
         }
-        for (output, body) in module
-            .get("outputs")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (output, body) in members(module, "outputs") {
             let read = reference_list(body.pointer("/expression/references"));
             self.outputs.insert((path.to_owned(), output.clone()), read);
         }
-        for (name, call) in module
-            .get("module_calls")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            for (variable, expression) in call
-                .get("expressions")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
+        for (name, call) in members(module, "module_calls") {
+            for (variable, expression) in members(call, "expressions") {
                 let read = reference_list(expression.get("references"));
                 self.arguments
                     .insert((path.to_owned(), name.clone(), variable.clone()), read);
@@ -573,6 +558,15 @@ fn child_module(path: &str, call: &str) -> String {
     } else {
         format!("{path}.module.{call}")
     }
+}
+
+/// The members of an object member of `value`; none where it is absent or not an object.
+fn members<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = (&'v String, &'v Value)> {
+    value
+        .get(key)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
 }
 
 /// The strings of a `references` list.
