@@ -44,14 +44,14 @@ fn load(bencher: divan::Bencher, copies: u32) {
 fn evaluate_rules(bencher: divan::Bencher, copies: u32) {
     let documents = [load_bytes(Path::new("plan.json"), plan(copies)).unwrap()];
     let rules = RuleSet::load(&[]).unwrap().rules;
-    bencher.bench(|| evaluate(&rules, &documents).findings.len());
+    bencher.bench(|| evaluate(&rules, &documents, &[vec![0]]).findings.len());
 }
 
 #[divan::bench(args = COPIES, consts = [0, 1], sample_count = 20)]
 fn report<const SARIF: usize>(bencher: divan::Bencher, copies: u32) {
     let documents = [load_bytes(Path::new("plan.json"), plan(copies)).unwrap()];
     let rules = RuleSet::load(&[]).unwrap().rules;
-    let evaluation = evaluate(&rules, &documents);
+    let evaluation = evaluate(&rules, &documents, &[vec![0]]);
     let format = if SARIF == 1 {
         Format::Sarif
     } else {

@@ -5,11 +5,12 @@
 use crate::config::{self, Config, ConfigError};
 use crate::discover::discover;
 use crate::finding::{Checked, Finding, Severity};
-use crate::load::{LoadError, load_all};
+use crate::load::{Input, LoadError, load_all};
 use crate::model::Document;
+use crate::resolve::{Modules, resolve};
 use crate::rules::{Rule, RuleError, RuleSet, evaluate};
 use crate::triage::{self, Baseline, BaselineError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Exit status when a rule failed at or above the threshold.
@@ -62,12 +63,27 @@ pub enum CheckError {
 /// The inputs, loaded.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    /// Every input that loaded.
+    /// Every input that loaded, then the files read as context for them ([`Inputs::named`]).
     pub documents: Vec<Document>,
+    /// Which documents are checked together (the files of one module directory).
+    pub modules: Modules,
     /// Every input that did not.
     pub errors: Vec<LoadError>,
     /// Things skipped on purpose that the user may want to know about.
     pub notes: Vec<String>,
+}
+
+impl Inputs {
+    /// The documents named or found under the paths: what is checked and reported, without
+    /// the files read only as context for them.
+    pub fn named(&self) -> &[Document] {
+        let end = self
+            .documents
+            .iter()
+            .position(|d| d.context)
+            .unwrap_or(self.documents.len());
+        &self.documents[..end]
+    }
 }
 
 /// Finds and loads every input under `paths`.
@@ -84,6 +100,11 @@ pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
             Err(error) => inputs.errors.push(error),
         }
     }
+    let read: Vec<&Path> = discovered.inputs.iter().map(Input::path).collect();
+    let resolved = resolve(&mut inputs.documents, &read);
+    inputs.modules = resolved.modules;
+    inputs.errors.extend(resolved.errors);
+    inputs.notes.extend(resolved.notes);
     inputs
 }
 
@@ -172,7 +193,7 @@ impl Prepared {
     /// Evaluates the rules, then applies suppressions and the baseline (and writes a new one
     /// when asked).
     pub fn run(&self) -> Result<Ran<'_>, CheckError> {
-        let evaluation = evaluate(&self.rules, &self.inputs.documents);
+        let evaluation = evaluate(&self.rules, &self.inputs.documents, &self.inputs.modules);
         let mut findings = evaluation.findings;
         let warnings = triage::suppress(&mut findings, &self.config.suppress, &config::today());
         if let Some(baseline) = &self.baseline {

@@ -9,6 +9,7 @@
 //! | the resource model | [`model`] |
 //! | reading inputs | [`load`], [`generate`] |
 //! | finding inputs | [`discover`], [`inspect`] |
+//! | Terraform's semantics | [`resolve`] |
 //! | what checking produces | [`finding`] |
 //! | rules and their engine | [`rules`] |
 //! | the user's word | [`config`], then [`triage`] |
@@ -31,6 +32,7 @@ pub mod locate;
 pub mod model;
 pub mod pointer;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod text;
 pub mod triage;

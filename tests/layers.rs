@@ -8,6 +8,7 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["load", "generate"],
     &["discover", "inspect"],
+    &["resolve"],
     &["finding"],
     &["rules"],
     &["config"],

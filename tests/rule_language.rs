@@ -28,7 +28,7 @@ fn verdict(rule_text: &str, values: &str, unknown: &str) -> Verdict {
     let document = load_bytes(Path::new("t.json"), plan.into_bytes()).unwrap();
     let rules = [rule];
     let documents = [document];
-    let evaluation = evaluate(&rules, &documents);
+    let evaluation = evaluate(&rules, &documents, &[vec![0]]);
     evaluation
         .findings
         .first()

@@ -4,9 +4,11 @@
 //! plan form. A pass fixture yields no finding at all; a fail (undetermined) fixture yields only
 //! findings of its own rule, all failing (undetermined). The findings are snapshotted.
 
+use payplat::check::load_inputs;
 use payplat::finding::{Finding, Verdict};
 use payplat::load::load_file;
 use payplat::model::Document;
+use payplat::resolve::{Modules, resolve};
 use payplat::rules::RuleSet;
 use payplat::rules::{Evaluation, evaluate};
 use std::path::{Path, PathBuf};
@@ -49,8 +51,23 @@ fn listing(findings: &[Finding]) -> String {
         .collect()
 }
 
+/// A fixture file, alone: the unrelated fixtures beside it are no module of it. A fixture
+/// directory is one module of several files, with its variable files.
+fn load_fixture(path: &Path) -> (Vec<Document>, Modules) {
+    if path.is_dir() {
+        let inputs = load_inputs(&[path.to_owned()], false);
+        assert!(inputs.errors.is_empty(), "{}", inputs.errors[0]);
+        return (inputs.documents, inputs.modules);
+    }
+    let mut documents = vec![load_file(path).unwrap_or_else(|e| panic!("{e}"))];
+    let beside = files_in(path.parent().unwrap());
+    let beside: Vec<&Path> = beside.iter().map(PathBuf::as_path).collect();
+    let resolved = resolve(&mut documents, &beside);
+    (documents, resolved.modules)
+}
+
 fn check(documents: &[Document], rules: &RuleSet) -> String {
-    let Evaluation { findings, .. } = evaluate(&rules.rules, documents);
+    let Evaluation { findings, .. } = evaluate(&rules.rules, documents, &[vec![0]]);
     listing(&findings)
 }
 
@@ -105,9 +122,8 @@ fn fixtures_yield_exactly_their_verdicts() {
             ("undetermined", Some(Verdict::Undetermined)),
         ] {
             for file in files_in(&rule_dir.join(verdict)) {
-                let document = load_file(&file).unwrap_or_else(|e| panic!("{e}"));
-                let documents = [document];
-                let evaluation = evaluate(&rules.rules, &documents);
+                let (documents, modules) = load_fixture(&file);
+                let evaluation = evaluate(&rules.rules, &documents, &modules);
                 let name = file.strip_prefix(root()).unwrap().display().to_string();
                 match expected {
                     None => assert!(
@@ -160,7 +176,7 @@ fn the_reference_platform_is_compliant() {
     let documents = [document];
     let rules = builtin();
     assert_eq!(check(&documents, &rules), "");
-    let evaluation = evaluate(&rules.rules, &documents);
+    let evaluation = evaluate(&rules.rules, &documents, &[vec![0]]);
     let selected = documents[0]
         .resources
         .iter()
@@ -185,7 +201,7 @@ fn every_valid_corpus_file_is_checked() {
             // The invalid files are the loader's business (tests/corpus.rs); here only what loads.
             if let Ok(document) = load_file(&file) {
                 let documents = [document];
-                let evaluation = evaluate(&rules.rules, &documents);
+                let evaluation = evaluate(&rules.rules, &documents, &[vec![0]]);
                 checked += evaluation.resources_checked;
             }
         }

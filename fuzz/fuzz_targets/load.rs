@@ -10,6 +10,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(document) = payplat::load::load_bytes(Path::new("fuzz.json"), data.to_vec()) {
         let rules = RuleSet::load(&[]).expect("the built-in rules load");
         let documents = [document];
-        let _ = evaluate(&rules.rules, &documents).findings.len();
+        let _ = evaluate(&rules.rules, &documents, &[vec![0]]).findings.len();
     }
 });

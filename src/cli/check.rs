@@ -77,7 +77,7 @@ pub(super) fn run(args: Args) -> Outcome {
     for warning in &ran.warnings {
         eprintln!("warning: {warning}");
     }
-    let documents = &prepared.inputs.documents;
+    let documents = prepared.inputs.named();
     let errors = &prepared.inputs.errors;
     let mut summary = Summary::new(
         documents,

@@ -24,7 +24,7 @@ pub(super) fn run(args: &Args) -> Outcome {
     let inputs = load_inputs(&args.paths, false);
     print_inputs(&inputs);
     let errors: Vec<&LoadError> = inputs.errors.iter().collect();
-    let report = inspect::report(&inputs.documents, &errors, args.values);
+    let report = inspect::report(inputs.named(), &errors, args.values);
     write_stdout(|out| match args.format {
         ListFormat::Human => inspect::write_human(out, &report),
         ListFormat::Json => inspect::write_json(out, &report),

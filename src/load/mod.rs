@@ -7,6 +7,8 @@ mod plan;
 mod tfjson;
 mod tree;
 
+pub(crate) use tfjson::references_in;
+
 use crate::model::{Document, Kind};
 use crate::{pointer, text};
 use rayon::prelude::*;
@@ -152,6 +154,9 @@ pub enum Problem {
         "not a Terraform document: it is not a plan or state, and none of its top-level keys ({0}) is a Terraform block"
     )]
     NotTerraform(String),
+    /// A variable file (`terraform.tfvars`, `*.auto.tfvars.json`) that cannot be read.
+    #[error("cannot read the variable values: {0}")]
+    Variables(String),
     /// A Terraform document with a member of the wrong shape.
     #[error("{pointer}: {message}")]
     Malformed {
@@ -217,6 +222,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         format_version,
         tool_version,
         module_count,
+        declarations,
         ..
     } = loaded;
     let mut resources = loaded.resources;
@@ -235,6 +241,8 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         resources,
         text,
         sha256: None,
+        declarations,
+        context: false,
     })
 }
 
@@ -265,12 +273,17 @@ fn load_top(top: &Top) -> Result<Loaded, Problem> {
         Kind::State => plan::load_state(top)?,
         Kind::Tfjson | Kind::Cdktf => tfjson::load(top)?,
     };
+    let declarations = match kind {
+        Kind::Tfjson | Kind::Cdktf => tfjson::declarations(top)?,
+        Kind::Plan | Kind::State => Vec::new(),
+    };
     Ok(Loaded {
         kind,
         format_version,
         tool_version,
         module_count,
         resources,
+        declarations,
     })
 }
 
@@ -381,6 +394,7 @@ struct Loaded {
     tool_version: Option<String>,
     module_count: usize,
     resources: Vec<crate::model::Resource>,
+    declarations: Vec<crate::model::Declaration>,
 }
 
 /// The same definitions as the corpus MANIFEST (`shared/corpus/verify.py`).

@@ -7,7 +7,7 @@
 
 use super::{Problem, Top};
 use crate::expr;
-use crate::model::{Action, Address, Mode, Reference, Resource};
+use crate::model::{Action, Address, Declaration, Declared, Mode, Reference, Resource};
 use crate::pointer;
 use serde_json::{Map, Value};
 
@@ -62,8 +62,7 @@ fn resource(
         }),
         _ => None,
     };
-    let mut references = Vec::new();
-    collect_references(&values, &mut references);
+    let references = references_in(&values);
     Resource {
         address: Address::new(None, mode, resource_type, name, None),
         action: Action::Config,
@@ -106,7 +105,39 @@ fn block_items<'v>(value: &'v mut Value, at: &str) -> Result<Vec<BlockItem<'v>>,
     }
 }
 
-fn collect_references(values: &Value, out: &mut Vec<Reference>) {
+/// The `variable` blocks (with their defaults) and `locals` blocks of a configuration file.
+pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
+    let mut declared = Vec::new();
+    if let Some(mut variables) = top.member::<Value>("variable")? {
+        for (items, at) in block_items(&mut variables, "/variable")? {
+            for (name, body) in items.iter().filter(|(k, _)| *k != "//") {
+                declared.push(Declaration {
+                    kind: Declared::Variable,
+                    name: name.clone(),
+                    value: body.get("default").cloned(),
+                    pointer: pointer::join(&at, name),
+                });
+            }
+        }
+    }
+    if let Some(mut locals) = top.member::<Value>("locals")? {
+        for (items, at) in block_items(&mut locals, "/locals")? {
+            for (name, value) in items.iter_mut().filter(|(k, _)| *k != "//") {
+                declared.push(Declaration {
+                    kind: Declared::Local,
+                    name: name.clone(),
+                    value: Some(value.take()),
+                    pointer: pointer::join(&at, name),
+                });
+            }
+        }
+    }
+    Ok(declared)
+}
+
+/// What each attribute of configuration `values` refers to, read from its `${…}` templates.
+pub(crate) fn references_in(values: &Value) -> Vec<Reference> {
+    let mut out = Vec::new();
     pointer::for_each_leaf(values, |attribute, leaf| {
         let Value::String(text) = leaf else { return };
         for span in expr::template_spans(text) {
@@ -121,4 +152,7 @@ fn collect_references(values: &Value, out: &mut Vec<Reference>) {
             }
         }
     });
+    out.sort();
+    out.dedup();
+    out
 }

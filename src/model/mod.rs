@@ -213,6 +213,13 @@ impl Resource {
 }
 
 impl Document {
+    /// Whether `resource` is one of this document's own.
+    pub fn holds(&self, resource: &Resource) -> bool {
+        self.resources
+            .as_ptr_range()
+            .contains(&std::ptr::from_ref(resource))
+    }
+
     /// Every place in the text that holds a sensitive value.
     pub fn sensitive_spans(&self) -> Vec<crate::locate::Span> {
         let pointers: Vec<String> = self
@@ -249,4 +256,31 @@ pub struct Document {
     pub text: String,
     /// SHA-256 of the bytes read, when the caller asked for it (evidence reports).
     pub sha256: Option<String>,
+    /// A configuration file's `variable` and `locals` blocks (none for plans and states).
+    pub declarations: Vec<Declaration>,
+    /// Read only because a file of the same module directory was named: its resources and
+    /// values inform the checks of the others; none of its own is checked or reported.
+    pub context: bool,
+}
+
+/// A named value a configuration file declares for its module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declaration {
+    /// `var.NAME` or `local.NAME`.
+    pub kind: Declared,
+    /// The name after `var.` or `local.`.
+    pub name: String,
+    /// A variable's `default`, a local's expression (JSON whose strings are templates).
+    pub value: Option<Value>,
+    /// JSON pointer of the declaration in its file.
+    pub pointer: String,
+}
+
+/// What kind of named value a [`Declaration`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Declared {
+    /// An input variable, `var.NAME`.
+    Variable,
+    /// A local value, `local.NAME`.
+    Local,
 }

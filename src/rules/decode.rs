@@ -1,7 +1,7 @@
 //! Documents embedded in string attributes, as rules read them: JSON with `${…}` templates
 //! kept as text, and IAM policies from JSON or `aws_iam_policy_document` data sources.
 
-use super::index::DocumentIndex;
+use super::index::ModuleIndex;
 use crate::expr;
 use crate::model::Resource;
 use serde_json::{Map, Value};
@@ -68,7 +68,7 @@ fn restore(value: &mut Value, originals: &[&str]) {
 /// An IAM policy from a string attribute: JSON (templates kept as text), or the
 /// `aws_iam_policy_document` data source the string refers to. `Statement` is always a list.
 pub(crate) fn decode_iam_policy(
-    index: &DocumentIndex,
+    index: &ModuleIndex,
     from: &Resource,
     text: &str,
 ) -> Result<Value, String> {

@@ -1,15 +1,15 @@
-//! The resources of one document, indexed for the rules that follow references or look at
-//! other resources.
+//! The resources of one module (one plan, state or synth, or the configuration files of one
+//! directory), indexed for the rules that follow references or look at other resources.
 
 use crate::model::{Document, Resource, Traversal};
 use ahash::AHashMap;
 use serde_json::Value;
 use std::sync::OnceLock;
 
-/// The resources of one document, by address, type and id: built on first use, since only
+/// The resources of one module, by address, type and id: built on first use, since only
 /// rules that follow references or look at other resources need it.
-pub(crate) struct DocumentIndex<'a> {
-    pub(crate) document: &'a Document,
+pub(crate) struct ModuleIndex<'a> {
+    documents: Vec<&'a Document>,
     maps: OnceLock<Maps<'a>>,
 }
 
@@ -26,21 +26,26 @@ struct Maps<'a> {
     by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
 }
 
-impl<'a> DocumentIndex<'a> {
-    pub(crate) fn new(document: &'a Document) -> Self {
-        DocumentIndex {
-            document,
+impl<'a> ModuleIndex<'a> {
+    pub(crate) fn new(documents: Vec<&'a Document>) -> Self {
+        ModuleIndex {
+            documents,
             maps: OnceLock::new(),
         }
+    }
+
+    /// Configuration files declare resources; plans and states hold their instances.
+    pub(crate) fn is_configuration(&self) -> bool {
+        self.documents.iter().any(|d| d.kind.is_configuration())
     }
 
     fn maps(&self) -> &Maps<'a> {
         self.maps.get_or_init(|| {
             let mut maps = Maps::default();
             for resource in self
-                .document
-                .resources
+                .documents
                 .iter()
+                .flat_map(|d| &d.resources)
                 .filter(|r| r.action.is_live())
             {
                 maps.by_address
@@ -135,7 +140,7 @@ impl<'a> DocumentIndex<'a> {
                 .or_else(|| {
                     maps.by_address
                         .get(base)
-                        .filter(|_| self.document.kind.is_configuration())
+                        .filter(|_| self.is_configuration())
                 }),
             None => maps.by_base_address.get(base),
         };

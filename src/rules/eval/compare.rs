@@ -5,7 +5,7 @@
 
 use super::outcome::Outcome;
 use super::scope::{Here, Node, Scope, flatten, select};
-use super::values::{is_expression, is_unknown};
+use super::values::{is_expression, is_unknown, unevaluated};
 use crate::rules::schema::{Arg, Bound, Comparison, Op, Source};
 use serde_json::Value;
 
@@ -113,8 +113,9 @@ impl<'a> Scope<'_, 'a> {
                     ])
                 } else if let Some(expression) = expression {
                     Outcome::Undetermined(vec![holder.note(format!(
-                        "`{}` holds an expression payplat cannot evaluate: `{expression}`",
-                        holder.name()
+                        "`{}` holds {}",
+                        holder.name(),
+                        unevaluated(expression)
                     ))])
                 } else {
                     let missing: Vec<String> = missing.iter().map(|v| plain(v)).collect();
@@ -194,9 +195,9 @@ impl<'a> Scope<'_, 'a> {
             (true, _) => {
                 Outcome::Pass(vec![node.note(format!("`{name}` is {}", node.show(value)))])
             }
-            (false, Some(expression)) => Outcome::Undetermined(vec![node.note(format!(
-                "`{name}` is an expression payplat cannot evaluate: `{expression}`"
-            ))]),
+            (false, Some(expression)) => Outcome::Undetermined(vec![
+                node.note(format!("`{name}` is {}", unevaluated(expression))),
+            ]),
             (false, None) => Outcome::Fail(vec![node.note(format!(
                 "`{name}` is {}; expected {expected}",
                 node.show(value)

@@ -237,7 +237,7 @@ impl<'a> Scope<'_, 'a> {
         key: Option<&str>,
     ) -> Result<Vec<Instance<'a>>, String> {
         let address = &resource.address;
-        if !self.index.document.kind.is_configuration() || address.index.is_some() {
+        if !self.index.is_configuration() || address.index.is_some() {
             return Ok(vec![Instance::whole(resource)]);
         }
         let values = &resource.values;

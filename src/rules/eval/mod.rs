@@ -11,7 +11,7 @@ pub(crate) mod outcome;
 mod scope;
 mod values;
 
-use super::index::DocumentIndex;
+use super::index::ModuleIndex;
 use super::schema::Rule;
 use crate::finding::{Checked, Finding, Status, Verdict};
 use crate::locate::{locate_all, positions};
@@ -31,45 +31,22 @@ pub struct Evaluation<'a> {
     pub resources_checked: usize,
 }
 
-/// Runs every rule on every live resource it selects.
-pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<'a> {
-    let per_document: Vec<(Vec<Finding>, Vec<Checked>, usize)> = documents
+/// Runs every rule on every live resource it selects. `modules` says which documents are
+/// checked together (see [`crate::resolve`]): a resource sees the resources of its module.
+pub fn evaluate<'a>(
+    rules: &'a [Rule],
+    documents: &'a [Document],
+    modules: &[Vec<usize>],
+) -> Evaluation<'a> {
+    let per_document: Vec<(Vec<Finding>, Vec<Checked>, usize)> = modules
         .par_iter()
-        .map(|document| {
-            let index = DocumentIndex::new(document);
-            let results: Vec<(Vec<Finding>, Vec<Checked>)> = document
-                .resources
+        .flat_map(|module| {
+            let index = ModuleIndex::new(module.iter().map(|&i| &documents[i]).collect());
+            module
                 .par_iter()
-                .filter(|resource| resource.action.is_live())
-                .map(|resource| {
-                    let mut findings = Vec::new();
-                    let mut checks = Vec::new();
-                    for rule in rules.iter().filter(|rule| applies(rule, resource)) {
-                        let found = check_resource(rule, &index, resource);
-                        let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
-                        checks.push(Checked {
-                            rule: &rule.info,
-                            document,
-                            resource,
-                            verdict,
-                        });
-                        findings.extend(found);
-                    }
-                    (findings, checks)
-                })
-                .collect();
-            let resources_checked = results
-                .iter()
-                .filter(|(_, checks)| !checks.is_empty())
-                .count();
-            let (findings, checks): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-            let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
-            locate_findings(document, &mut findings);
-            (
-                findings,
-                checks.into_iter().flatten().collect(),
-                resources_checked,
-            )
+                .filter(|&&i| !documents[i].context)
+                .map(|&i| check_document(rules, &index, &documents[i]))
+                .collect::<Vec<_>>()
         })
         .collect();
     let resources_checked = per_document.iter().map(|(_, _, n)| n).sum();
@@ -102,6 +79,46 @@ pub fn evaluate<'a>(rules: &'a [Rule], documents: &'a [Document]) -> Evaluation<
         checks,
         resources_checked,
     }
+}
+
+fn check_document<'a>(
+    rules: &'a [Rule],
+    index: &ModuleIndex<'a>,
+    document: &'a Document,
+) -> (Vec<Finding<'a>>, Vec<Checked<'a>>, usize) {
+    let results: Vec<(Vec<Finding>, Vec<Checked>)> = document
+        .resources
+        .par_iter()
+        .filter(|resource| resource.action.is_live())
+        .map(|resource| {
+            let mut findings = Vec::new();
+            let mut checks = Vec::new();
+            for rule in rules.iter().filter(|rule| applies(rule, resource)) {
+                let found = check_resource(rule, index, document, resource);
+                let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
+                checks.push(Checked {
+                    rule: &rule.info,
+                    document,
+                    resource,
+                    verdict,
+                });
+                findings.extend(found);
+            }
+            (findings, checks)
+        })
+        .collect();
+    let resources_checked = results
+        .iter()
+        .filter(|(_, checks)| !checks.is_empty())
+        .count();
+    let (findings, checks): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
+    locate_findings(document, &mut findings);
+    (
+        findings,
+        checks.into_iter().flatten().collect(),
+        resources_checked,
+    )
 }
 
 fn applies(rule: &Rule, resource: &Resource) -> bool {
@@ -146,7 +163,8 @@ fn locate_findings(document: &Document, findings: &mut [Finding]) {
 
 fn check_resource<'a>(
     rule: &'a Rule,
-    index: &DocumentIndex<'a>,
+    index: &ModuleIndex<'a>,
+    document: &'a Document,
     resource: &'a Resource,
 ) -> Vec<Finding<'a>> {
     let scope = Scope {
@@ -171,17 +189,25 @@ fn check_resource<'a>(
                 note.summary.clone(),
             ))
         })
-        .map(|note| Finding {
-            rule: &rule.info,
-            document: index.document,
-            resource,
-            verdict,
-            pointer: values::under(&note.resource.values_pointer, &note.at),
-            summary: note.summary,
-            detail: note.message,
-            span: None,
-            position: None,
-            status: Status::Active,
+        .map(|note| {
+            // A note about a resource in another file of the module points at the subject.
+            let pointer = if document.holds(note.resource) {
+                values::under(&note.resource.values_pointer, &note.at)
+            } else {
+                resource.pointer.clone()
+            };
+            Finding {
+                rule: &rule.info,
+                document,
+                resource,
+                verdict,
+                pointer,
+                summary: note.summary,
+                detail: note.message,
+                span: None,
+                position: None,
+                status: Status::Active,
+            }
         })
         .collect()
 }

@@ -4,13 +4,13 @@ use super::outcome::{Note, Outcome};
 use super::values::{attribute_name, is_unknown, under};
 use crate::model::{REDACTED, Resource};
 use crate::rules::decode;
-use crate::rules::index::DocumentIndex;
+use crate::rules::index::ModuleIndex;
 use crate::rules::schema::{Arg, Check, CheckKind, DecodeAs, Path, Quantifier};
 use serde_json::{Map, Value};
 
 /// What a rule sees while it checks one resource.
 pub(crate) struct Scope<'s, 'a> {
-    pub index: &'s DocumentIndex<'a>,
+    pub index: &'s ModuleIndex<'a>,
     /// The resource under check.
     pub subject: &'a Resource,
     pub params: &'s Map<String, Value>,

@@ -18,6 +18,25 @@ pub(crate) fn is_expression(text: &str) -> bool {
     !expr::template_spans(text).is_empty()
 }
 
+/// Why an expression left in a configuration value has no value here, for a message:
+/// `${var.x}` that no input sets, or an expression payplat cannot evaluate.
+pub(crate) fn unevaluated(expression: &str) -> String {
+    let body = expression
+        .strip_prefix("${")
+        .and_then(|e| e.strip_suffix('}'))
+        .map(str::trim);
+    match body {
+        Some(variable)
+            if variable.starts_with("var.") && expr::references(variable) == [variable] =>
+        {
+            format!(
+                "`{expression}`, and no input sets `{variable}` (a default, terraform.tfvars, *.auto.tfvars); Terraform may be given it on the command line"
+            )
+        }
+        _ => format!("an expression payplat cannot evaluate: `{expression}`"),
+    }
+}
+
 /// The resource's values with [`UNKNOWN`] at every attribute known only after apply.
 pub(crate) fn with_unknowns(resource: &Resource) -> Cow<'_, Value> {
     if resource.unknown.is_empty() {

@@ -1,0 +1,581 @@
+//! Evaluates the `${…}` templates of configuration files as Terraform would, as far as the inputs
+//! allow.
+//!
+//! hcl-rs parses each expression; the walk over it is ours because Terraform's evaluation has
+//! unknown values and hcl-rs's has not: a reference to a resource attribute is known only after
+//! apply, yet `jsonencode({Principal = {Federated = aws_iam_openid_connect_provider.x.arn}})` still
+//! has a structure the rules must see. What is unknown stays in the result as a `${…}` token with
+//! the expression's text (the form CDKTF writes), so the rules read it as the reference it is.
+
+use super::functions;
+use crate::expr;
+use hcl::expr::{
+    BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, Operation, TraversalOperator,
+    UnaryOperator,
+};
+use hcl::template::{Element, Template};
+use serde_json::{Map, Number, Value};
+use std::str::FromStr;
+
+/// Why an expression has no value in these inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Stop {
+    /// Known only once Terraform plans or applies: a resource attribute, a data source, a
+    /// variable no file sets.
+    Unknown,
+    /// Terraform would reject it: a missing attribute, a function given the wrong type, a cycle.
+    Invalid(String),
+}
+
+/// A value that may hold `${…}` tokens where parts of it are unknown.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Partial {
+    /// The value, tokens included.
+    pub value: Value,
+    /// Whether some part of it is a token.
+    pub tokens: bool,
+}
+
+/// What an evaluation gives.
+pub(crate) type Evaluated = Result<Partial, Stop>;
+
+impl Partial {
+    pub(crate) fn known(value: Value) -> Partial {
+        Partial {
+            value,
+            tokens: false,
+        }
+    }
+
+    /// A token standing for an unknown expression, as the configuration would write it.
+    fn token(expression: &str) -> Partial {
+        Partial {
+            value: Value::String(format!("${{{expression}}}")),
+            tokens: true,
+        }
+    }
+
+    /// The whole value is one unknown token.
+    fn is_token(&self) -> bool {
+        self.tokens && matches!(&self.value, Value::String(s) if is_token(s))
+    }
+}
+
+/// A string that is exactly one `${…}` expression.
+pub(crate) fn is_token(text: &str) -> bool {
+    matches!(expr::template_spans(text).as_slice(), [span] if span.start == 0 && span.end == text.len())
+}
+
+/// Where names are looked up: the module's variables and locals.
+pub(crate) trait Names {
+    /// `var.NAME`: its value, `Unknown` when no input sets it, `Invalid` when undeclared.
+    fn variable(&self, name: &str) -> Evaluated;
+    /// `local.NAME`, evaluated.
+    fn local(&self, name: &str) -> Evaluated;
+}
+
+/// Evaluates the JSON of a configuration attribute: every string is a template. A string that
+/// cannot be evaluated stays as written, a token for what it reads.
+pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
+    match value {
+        Value::String(text) => match evaluate_string(text, names) {
+            Err(Stop::Unknown) => Ok(Partial {
+                value: value.clone(),
+                tokens: true,
+            }),
+            other => other,
+        },
+        Value::Array(items) => {
+            let mut tokens = false;
+            let items = items
+                .iter()
+                .map(|item| {
+                    let item = evaluate_json(item, names)?;
+                    tokens |= item.tokens;
+                    Ok(item.value)
+                })
+                .collect::<Result<Vec<_>, Stop>>()?;
+            Ok(Partial {
+                value: Value::Array(items),
+                tokens,
+            })
+        }
+        Value::Object(members) => {
+            let mut tokens = false;
+            let mut out = Map::new();
+            for (key, member) in members {
+                let member = evaluate_json(member, names)?;
+                tokens |= member.tokens;
+                out.insert(key.clone(), member.value);
+            }
+            Ok(Partial {
+                value: Value::Object(out),
+                tokens,
+            })
+        }
+        scalar => Ok(Partial::known(scalar.clone())),
+    }
+}
+
+/// Evaluates one configuration string: a lone `${…}` gives its expression's value, whatever its
+/// type; any other text is a template and gives a string.
+pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
+    let spans = expr::template_spans(text);
+    if spans.is_empty() {
+        return Ok(Partial::known(Value::String(text.to_owned())));
+    }
+    let evaluator = Evaluator {
+        names,
+        iterators: Vec::new(),
+    };
+    if let [span] = spans.as_slice()
+        && span.start == 0
+        && span.end == text.len()
+    {
+        return evaluator.expression(&parse(&text[2..text.len() - 1])?);
+    }
+    let mut out = String::new();
+    let mut tokens = false;
+    let mut at = 0;
+    for span in spans {
+        out.push_str(&text[at..span.start]);
+        match evaluator.expression(&parse(&text[span.start + 2..span.end - 1])?) {
+            Ok(part) => {
+                tokens |= part.tokens;
+                out.push_str(&interpolated(&part.value)?);
+            }
+            Err(Stop::Unknown) => {
+                tokens = true;
+                out.push_str(&text[span.clone()]);
+            }
+            Err(invalid) => return Err(invalid),
+        }
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    Ok(Partial {
+        value: Value::String(out),
+        tokens,
+    })
+}
+
+fn parse(expression: &str) -> Result<Expression, Stop> {
+    Expression::from_str(expression)
+        .map_err(|error| Stop::Invalid(format!("cannot parse `{expression}`: {error}")))
+}
+
+/// A value as a template interpolation writes it.
+fn interpolated(value: &Value) -> Result<String, Stop> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Err(Stop::Invalid(
+            "a template cannot interpolate null".to_owned(),
+        )),
+        _ => Err(Stop::Invalid(
+            "a template can only interpolate strings, numbers and bools".to_owned(),
+        )),
+    }
+}
+
+struct Evaluator<'n> {
+    names: &'n dyn Names,
+    /// `for` expression variables in scope, innermost last.
+    iterators: Vec<(String, Partial)>,
+}
+
+impl Evaluator<'_> {
+    fn expression(&self, expression: &Expression) -> Evaluated {
+        match expression {
+            Expression::Null => Ok(Partial::known(Value::Null)),
+            Expression::Bool(b) => Ok(Partial::known(Value::Bool(*b))),
+            Expression::Number(n) => Ok(Partial::known(
+                serde_json::to_value(n).map_err(|e| Stop::Invalid(e.to_string()))?,
+            )),
+            Expression::String(s) => Ok(Partial::known(Value::String(s.clone()))),
+            Expression::Array(items) => {
+                let mut tokens = false;
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let item = self.part(item)?;
+                    tokens |= item.tokens;
+                    out.push(item.value);
+                }
+                Ok(Partial {
+                    value: Value::Array(out),
+                    tokens,
+                })
+            }
+            Expression::Object(members) => {
+                let mut tokens = false;
+                let mut out = Map::new();
+                for (key, member) in members {
+                    let key = match key {
+                        ObjectKey::Identifier(name) => name.to_string(),
+                        ObjectKey::Expression(key) => {
+                            let key = self.part(key)?;
+                            tokens |= key.tokens;
+                            interpolated(&key.value)?
+                        }
+                        _ => return Err(Stop::Unknown),
+                    };
+                    let member = self.part(member)?;
+                    tokens |= member.tokens;
+                    out.insert(key, member.value);
+                }
+                Ok(Partial {
+                    value: Value::Object(out),
+                    tokens,
+                })
+            }
+            Expression::TemplateExpr(template) => {
+                let template = Template::from_expr(template)
+                    .map_err(|e| Stop::Invalid(format!("cannot parse a template: {e}")))?;
+                self.template(&template)
+            }
+            Expression::Variable(name) => match self.iterator(name.as_str()) {
+                Some(value) => Ok(value.clone()),
+                None => Err(Stop::Unknown),
+            },
+            Expression::Traversal(traversal) => {
+                let (start, operators) = match (&traversal.expr, traversal.operators.as_slice()) {
+                    (Expression::Variable(root), operators) if self.iterator(root).is_none() => {
+                        match (root.as_str(), operators) {
+                            ("var", [TraversalOperator::GetAttr(name), rest @ ..]) => {
+                                (self.names.variable(name)?, rest)
+                            }
+                            ("local", [TraversalOperator::GetAttr(name), rest @ ..]) => {
+                                (self.names.local(name)?, rest)
+                            }
+                            // Resources, data sources, modules, `each`, `count`, `path`, `self`:
+                            // known to Terraform, not to these files.
+                            _ => return Err(Stop::Unknown),
+                        }
+                    }
+                    (start, operators) => (self.expression(start)?, operators),
+                };
+                self.traverse(start, operators)
+            }
+            Expression::FuncCall(call) => self.call(call),
+            Expression::Parenthesis(inner) => self.expression(inner),
+            Expression::Conditional(conditional) => {
+                match self.known(&conditional.cond_expr)?.value {
+                    Value::Bool(true) => self.expression(&conditional.true_expr),
+                    Value::Bool(false) => self.expression(&conditional.false_expr),
+                    _ => Err(Stop::Invalid("a condition must be a bool".to_owned())),
+                }
+            }
+            Expression::Operation(operation) => self.operation(operation),
+            Expression::ForExpr(for_expr) => self.for_expr(for_expr),
+            _ => Err(Stop::Unknown),
+        }
+    }
+
+    /// A part of a structure: unknown, it becomes a token, unless it reads a `for` variable
+    /// whose binding the token could not carry.
+    fn part(&self, expression: &Expression) -> Evaluated {
+        match self.expression(expression) {
+            Err(Stop::Unknown) if self.iterators.is_empty() => {
+                Ok(Partial::token(&expression.to_string()))
+            }
+            other => other,
+        }
+    }
+
+    /// A value every part of which must be known (an operand, a condition, a key).
+    fn known(&self, expression: &Expression) -> Evaluated {
+        let value = self.expression(expression)?;
+        if value.tokens {
+            return Err(Stop::Unknown);
+        }
+        Ok(value)
+    }
+
+    fn iterator(&self, name: &str) -> Option<&Partial> {
+        self.iterators
+            .iter()
+            .rev()
+            .find(|(bound, _)| bound == name)
+            .map(|(_, value)| value)
+    }
+
+    fn template(&self, template: &Template) -> Evaluated {
+        let mut out = String::new();
+        let mut tokens = false;
+        for element in template.elements() {
+            match element {
+                Element::Literal(text) => out.push_str(text),
+                Element::Interpolation(interpolation) => {
+                    let part = self.part(&interpolation.expr)?;
+                    tokens |= part.tokens;
+                    out.push_str(&interpolated(&part.value)?);
+                }
+                // `%{if}` and `%{for}` directives: rare in configuration, not evaluated.
+                Element::Directive(_) => return Err(Stop::Unknown),
+            }
+        }
+        Ok(Partial {
+            value: Value::String(out),
+            tokens,
+        })
+    }
+
+    fn traverse(&self, mut value: Partial, operators: &[TraversalOperator]) -> Evaluated {
+        for (at, operator) in operators.iter().enumerate() {
+            if value.is_token() {
+                return Err(Stop::Unknown);
+            }
+            let tokens = value.tokens;
+            let next = match operator {
+                TraversalOperator::GetAttr(name) => member(&value.value, name.as_str())?,
+                TraversalOperator::Index(key) => {
+                    let key = self.known(key)?.value;
+                    match (&value.value, &key) {
+                        (Value::Array(_), Value::Number(n)) => element(&value.value, n)?,
+                        (_, Value::String(name)) => member(&value.value, name)?,
+                        (_, Value::Number(n)) => member(&value.value, &n.to_string())?,
+                        _ => {
+                            return Err(Stop::Invalid(
+                                "an index must be a number or a string".to_owned(),
+                            ));
+                        }
+                    }
+                }
+                TraversalOperator::LegacyIndex(i) => element(&value.value, &Number::from(*i))?,
+                TraversalOperator::AttrSplat | TraversalOperator::FullSplat => {
+                    let items = match value.value {
+                        Value::Array(items) => items,
+                        Value::Null => Vec::new(),
+                        single => vec![single],
+                    };
+                    let rest = &operators[at + 1..];
+                    let mut out = Vec::with_capacity(items.len());
+                    let mut tokens = false;
+                    for item in items {
+                        let item = self.traverse(
+                            Partial {
+                                value: item,
+                                tokens: value.tokens,
+                            },
+                            rest,
+                        )?;
+                        tokens |= item.tokens;
+                        out.push(item.value);
+                    }
+                    return Ok(Partial {
+                        value: Value::Array(out),
+                        tokens,
+                    });
+                }
+            };
+            value = Partial {
+                value: next,
+                tokens,
+            };
+        }
+        Ok(value)
+    }
+
+    fn call(&self, call: &FuncCall) -> Evaluated {
+        let name = call.name.name.as_str();
+        match name {
+            // `try` and `can` see their arguments' errors, so they take them unevaluated.
+            "try" => {
+                let mut last = Stop::Invalid("try needs at least one argument".to_owned());
+                for argument in &call.args {
+                    match self.expression(argument) {
+                        Err(Stop::Invalid(message)) => last = Stop::Invalid(message),
+                        other => return other,
+                    }
+                }
+                return Err(last);
+            }
+            "can" => {
+                return match call.args.as_slice() {
+                    [argument] => match self.expression(argument) {
+                        Ok(_) => Ok(Partial::known(Value::Bool(true))),
+                        Err(Stop::Unknown) => Err(Stop::Unknown),
+                        Err(Stop::Invalid(_)) => Ok(Partial::known(Value::Bool(false))),
+                    },
+                    _ => Err(Stop::Invalid("can takes one argument".to_owned())),
+                };
+            }
+            _ => {}
+        }
+        let function = functions::named(name)
+            .ok_or_else(|| Stop::Invalid(format!("payplat does not evaluate `{name}`")))?;
+        let mut tokens = false;
+        let mut arguments = Vec::with_capacity(call.args.len());
+        for argument in &call.args {
+            let argument = self.expression(argument)?;
+            // A whole argument that is unknown may be any value: a list, a map, anything.
+            if argument.is_token() && !function.takes_tokens_whole {
+                return Err(Stop::Unknown);
+            }
+            tokens |= argument.tokens;
+            arguments.push(argument.value);
+        }
+        if call.expand_final {
+            match arguments.pop() {
+                Some(Value::Array(last)) => arguments.extend(last),
+                _ => return Err(Stop::Invalid(format!("`{name}(…)` expands a list"))),
+            }
+        }
+        // A function that reads the text of its arguments cannot read a token's.
+        if tokens && !function.structural {
+            return Err(Stop::Unknown);
+        }
+        let value = (function.apply)(&arguments).map_err(Stop::Invalid)?;
+        let tokens = tokens && contains_token(&value);
+        Ok(Partial { value, tokens })
+    }
+
+    fn operation(&self, operation: &Operation) -> Evaluated {
+        let value = match operation {
+            Operation::Unary(unary) => {
+                let operand = self.known(&unary.expr)?.value;
+                match (unary.operator, operand) {
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOperator::Neg, Value::Number(n)) => {
+                        functions::number(-functions::float(&n))
+                    }
+                    _ => return Err(Stop::Invalid("wrong operand type".to_owned())),
+                }
+            }
+            Operation::Binary(binary) => {
+                let lhs = self.known(&binary.lhs_expr)?.value;
+                let rhs = self.known(&binary.rhs_expr)?.value;
+                binary_operation(binary.operator, &lhs, &rhs)?
+            }
+        };
+        Ok(Partial::known(value))
+    }
+
+    fn for_expr(&self, for_expr: &ForExpr) -> Evaluated {
+        let collection = self.expression(&for_expr.collection_expr)?;
+        if collection.is_token() {
+            return Err(Stop::Unknown);
+        }
+        let pairs: Vec<(Value, Value)> = match collection.value {
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| (Value::from(i), item))
+                .collect(),
+            Value::Object(members) => members
+                .into_iter()
+                .map(|(key, member)| (Value::String(key), member))
+                .collect(),
+            _ => return Err(Stop::Invalid("`for` needs a list or a map".to_owned())),
+        };
+        let mut inner = Evaluator {
+            names: self.names,
+            iterators: self.iterators.clone(),
+        };
+        let mut list = Vec::new();
+        let mut map = Map::new();
+        let mut tokens = false;
+        for (key, item) in pairs {
+            let scope = inner.iterators.len();
+            if let Some(key_var) = &for_expr.key_var {
+                inner
+                    .iterators
+                    .push((key_var.to_string(), Partial::known(key)));
+            }
+            inner.iterators.push((
+                for_expr.value_var.to_string(),
+                Partial {
+                    value: item,
+                    tokens: collection.tokens,
+                },
+            ));
+            let keep = match &for_expr.cond_expr {
+                Some(condition) => inner.known(condition)?.value == Value::Bool(true),
+                None => true,
+            };
+            if keep {
+                let value = inner.expression(&for_expr.value_expr)?;
+                tokens |= value.tokens;
+                match &for_expr.key_expr {
+                    Some(key_expr) => {
+                        let key = interpolated(&inner.known(key_expr)?.value)?;
+                        map.insert(key, value.value);
+                    }
+                    None => list.push(value.value),
+                }
+            }
+            inner.iterators.truncate(scope);
+        }
+        let value = match for_expr.key_expr {
+            Some(_) => Value::Object(map),
+            None => Value::Array(list),
+        };
+        Ok(Partial { value, tokens })
+    }
+}
+
+fn member(value: &Value, name: &str) -> Result<Value, Stop> {
+    match value {
+        Value::Object(members) => members
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Stop::Invalid(format!("no attribute or key `{name}`"))),
+        _ => Err(Stop::Invalid(format!(
+            "`{name}` is read from a value that is not an object"
+        ))),
+    }
+}
+
+fn element(value: &Value, index: &Number) -> Result<Value, Stop> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| Stop::Invalid("an index into a value that is not a list".to_owned()))?;
+    index
+        .as_u64()
+        .and_then(|i| items.get(usize::try_from(i).ok()?))
+        .cloned()
+        .ok_or_else(|| Stop::Invalid(format!("index {index} is out of range")))
+}
+
+fn binary_operation(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, Stop> {
+    use BinaryOperator as B;
+    let wrong = || Stop::Invalid(format!("wrong operand types for `{operator:?}`"));
+    Ok(match operator {
+        B::Eq => Value::Bool(lhs == rhs),
+        B::NotEq => Value::Bool(lhs != rhs),
+        B::And | B::Or => match (lhs, rhs) {
+            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if operator == B::And {
+                *a && *b
+            } else {
+                *a || *b
+            }),
+            _ => return Err(wrong()),
+        },
+        _ => {
+            let a = functions::to_number(lhs).ok_or_else(wrong)?;
+            let b = functions::to_number(rhs).ok_or_else(wrong)?;
+            match operator {
+                B::Less => Value::Bool(a < b),
+                B::LessEq => Value::Bool(a <= b),
+                B::Greater => Value::Bool(a > b),
+                B::GreaterEq => Value::Bool(a >= b),
+                B::Plus => functions::number(a + b),
+                B::Minus => functions::number(a - b),
+                B::Mul => functions::number(a * b),
+                B::Div if b != 0.0 => functions::number(a / b),
+                B::Mod if b != 0.0 => functions::number(a % b),
+                _ => return Err(Stop::Invalid("division by zero".to_owned())),
+            }
+        }
+    })
+}
+
+fn contains_token(value: &Value) -> bool {
+    match value {
+        Value::String(s) => !expr::template_spans(s).is_empty(),
+        Value::Array(items) => items.iter().any(contains_token),
+        Value::Object(members) => members.values().any(contains_token),
+        _ => false,
+    }
+}
