@@ -72,6 +72,11 @@ pub(crate) trait Names {
     fn variable(&self, name: &str) -> Evaluated;
     /// `local.NAME`, evaluated.
     fn local(&self, name: &str) -> Evaluated;
+    /// `count.index`, `each.key`, `each.value` of the instance being evaluated.
+    fn instance(&self, root: &str, name: &str) -> Evaluated {
+        let _ = (root, name);
+        Err(Stop::Unknown)
+    }
 }
 
 /// Evaluates the JSON of a configuration attribute: every string is a template. A string that
@@ -159,7 +164,24 @@ pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
     })
 }
 
+/// How deeply brackets may nest in one expression: real ones nest a few levels; the parser
+/// recurses per level.
+const MAX_NESTING: usize = 64;
+
 fn parse(expression: &str) -> Result<Expression, Stop> {
+    let mut depth = 0usize;
+    for byte in expression.bytes() {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(Stop::Invalid(format!(
+                "an expression nested more than {MAX_NESTING} levels deep"
+            )));
+        }
+    }
     Expression::from_str(expression)
         .map_err(|error| Stop::Invalid(format!("cannot parse `{expression}`: {error}")))
 }
@@ -248,9 +270,13 @@ impl Evaluator<'_> {
                             ("local", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 (self.names.local(name)?, rest)
                             }
-                            // Resources, data sources, modules, `each`, `count`, `path`, `self`:
-                            // known to Terraform, not to these files.
-                            _ => return Err(Stop::Unknown),
+                            (
+                                root @ ("count" | "each"),
+                                [TraversalOperator::GetAttr(name), rest @ ..],
+                            ) => (self.names.instance(root, name)?, rest),
+                            // Resources, data sources, modules, `path`, `self`: known to
+                            // Terraform, not to these files.
+                            _ => return self.reference(root.as_str(), operators),
                         }
                     }
                     (start, operators) => (self.expression(start)?, operators),
@@ -270,6 +296,33 @@ impl Evaluator<'_> {
             Expression::ForExpr(for_expr) => self.for_expr(for_expr),
             _ => Err(Stop::Unknown),
         }
+    }
+
+    /// A reference to an object these files do not hold the value of, as a token, with the
+    /// keys that are known written in: `aws_subnet.private[count.index]` is
+    /// `aws_subnet.private[0]` in the first instance.
+    fn reference(&self, root: &str, operators: &[TraversalOperator]) -> Evaluated {
+        let mut text = root.to_owned();
+        for operator in operators {
+            match operator {
+                TraversalOperator::GetAttr(name) => {
+                    text.push('.');
+                    text.push_str(name.as_str());
+                }
+                TraversalOperator::Index(key) => match self.known(key) {
+                    Ok(Partial {
+                        value: key @ (Value::Number(_) | Value::String(_)),
+                        ..
+                    }) => text.push_str(&format!("[{key}]")),
+                    _ if self.iterators.is_empty() => text.push_str(&format!("[{key}]")),
+                    _ => return Err(Stop::Unknown),
+                },
+                TraversalOperator::LegacyIndex(i) => text.push_str(&format!("[{i}]")),
+                TraversalOperator::AttrSplat => text.push_str(".*"),
+                TraversalOperator::FullSplat => text.push_str("[*]"),
+            }
+        }
+        Ok(Partial::token(&text))
     }
 
     /// A part of a structure: unknown, it becomes a token, unless it reads a `for` variable
@@ -577,5 +630,116 @@ fn contains_token(value: &Value) -> bool {
         Value::Array(items) => items.iter().any(contains_token),
         Value::Object(members) => members.values().any(contains_token),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// `var.azs` and `var.enabled` are set.
+    struct Fixture;
+
+    impl Names for Fixture {
+        fn variable(&self, name: &str) -> Evaluated {
+            match name {
+                "azs" => Ok(Partial::known(json!(["a", "b", "c"]))),
+                "enabled" => Ok(Partial::known(json!(false))),
+                _ => Err(Stop::Unknown),
+            }
+        }
+
+        fn local(&self, _: &str) -> Evaluated {
+            Err(Stop::Unknown)
+        }
+    }
+
+    fn value(text: &str) -> Value {
+        evaluate_string(text, &Fixture)
+            .unwrap_or_else(|stop| panic!("{text}: {stop:?}"))
+            .value
+    }
+
+    #[test]
+    fn known_values_are_computed() {
+        assert_eq!(value("${length(var.azs) + 1}"), json!(4));
+        assert_eq!(value("${var.enabled ? 1 : 0}"), json!(0));
+        assert_eq!(
+            value("${[for i, az in var.azs : \"${az}-${i}\" if az != \"b\"]}"),
+            json!(["a-0", "c-2"])
+        );
+        assert_eq!(
+            value("${{for az in var.azs : az => upper(az)}}"),
+            json!({"a": "A", "b": "B", "c": "C"})
+        );
+        assert_eq!(
+            value("zone ${var.azs[1]} of ${length(var.azs)}"),
+            json!("zone b of 3")
+        );
+        assert_eq!(value("${try(var.azs[7], \"none\")}"), json!("none"));
+        assert_eq!(value("${can(var.azs[7])}"), json!(false));
+        assert_eq!(
+            value("$${not.an.expression}"),
+            json!("$${not.an.expression}")
+        );
+    }
+
+    #[test]
+    fn unknown_parts_stay_references_inside_known_structure() {
+        assert_eq!(
+            value(
+                "${jsonencode({Principal = {Federated = aws_iam_openid_connect_provider.eks.arn}, N = 2})}"
+            ),
+            json!(
+                r#"{"N":2,"Principal":{"Federated":"${aws_iam_openid_connect_provider.eks.arn}"}}"#
+            )
+        );
+        assert_eq!(
+            value("${[for az in var.azs : aws_subnet.private[az].id]}"),
+            json!([
+                "${aws_subnet.private[\"a\"].id}",
+                "${aws_subnet.private[\"b\"].id}",
+                "${aws_subnet.private[\"c\"].id}"
+            ])
+        );
+        assert_eq!(
+            value("${replace(aws_x.y.url, \"https://\", \"\")}:sub"),
+            json!("${replace(aws_x.y.url, \"https://\", \"\")}:sub")
+        );
+        assert_eq!(
+            evaluate_string("${upper(aws_x.y.name)}", &Fixture),
+            Err(Stop::Unknown)
+        );
+        assert_eq!(
+            evaluate_string("${var.unset ? 1 : 0}", &Fixture),
+            Err(Stop::Unknown)
+        );
+        // A whole unknown argument may be a list of any length.
+        assert_eq!(
+            evaluate_string("${length(var.unset)}", &Fixture),
+            Err(Stop::Unknown)
+        );
+        assert_eq!(
+            evaluate_string("${length(aws_subnet.x[*].id)}", &Fixture),
+            Err(Stop::Unknown)
+        );
+    }
+
+    #[test]
+    fn what_terraform_would_reject_is_invalid_not_guessed() {
+        assert!(matches!(
+            evaluate_string("${var.azs[7]}", &Fixture),
+            Err(Stop::Invalid(_))
+        ));
+        assert!(matches!(
+            evaluate_string("${1 +}", &Fixture),
+            Err(Stop::Invalid(_))
+        ));
+        let deep = format!("${{{}1{}}}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(matches!(
+            evaluate_string(&deep, &Fixture),
+            Err(Stop::Invalid(_))
+        ));
     }
 }

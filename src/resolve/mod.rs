@@ -10,7 +10,7 @@ pub(crate) mod evaluate;
 mod functions;
 
 use crate::load::{LoadError, Problem, references_in};
-use crate::model::{Declared, Document, Kind};
+use crate::model::{Address, Declared, Document, Index, Kind, Resource};
 use evaluate::{Evaluated, Names, Partial, Stop, evaluate_json, evaluate_string};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -216,6 +216,9 @@ fn read_variables(path: &Path) -> Result<serde_json::Map<String, Value>, Problem
     }
 }
 
+/// How many locals one local may pass through: each is a level of recursion.
+const MAX_LOCAL_CHAIN: usize = 256;
+
 /// The variables and locals of one module, with locals evaluated once, on first use.
 struct ModuleNames {
     variables: HashMap<String, Option<Value>>,
@@ -274,6 +277,12 @@ impl Names for ModuleNames {
         if !self.evaluating.borrow_mut().insert(name.to_owned()) {
             return Err(Stop::Invalid(format!("local.{name} refers to itself")));
         }
+        if self.evaluating.borrow().len() > MAX_LOCAL_CHAIN {
+            self.evaluating.borrow_mut().remove(name);
+            return Err(Stop::Invalid(format!(
+                "locals refer to locals more than {MAX_LOCAL_CHAIN} deep"
+            )));
+        }
         let value = evaluate_json(expression, self);
         self.evaluating.borrow_mut().remove(name);
         self.evaluated
@@ -284,25 +293,124 @@ impl Names for ModuleNames {
 }
 
 /// Replaces each template in the document's resources with its value where that is known, in
-/// whole or in part, and reads the references again from what results.
+/// whole or in part, and reads the references again from what results. A block whose `count`
+/// or `for_each` is known becomes its instances, as in a plan: `aws_subnet.private["a"]`, each
+/// evaluated with its own `count.index` or `each.key` and `each.value`.
 fn evaluate_resources(document: &mut Document, names: &ModuleNames) {
-    for resource in &mut document.resources {
-        let mut changed = false;
-        crate::pointer::for_each_leaf_mut(&mut resource.values, &mut |leaf| {
-            let Value::String(text) = leaf else { return };
-            if !worth_evaluating(text) {
-                return;
+    let blocks = std::mem::take(&mut document.resources);
+    for block in blocks {
+        match instance_keys(&block, names) {
+            Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
+                let mut instance = block.clone();
+                if let Value::Object(members) = &mut instance.values {
+                    members.remove("count");
+                    members.remove("for_each");
+                }
+                let address = &block.address;
+                instance.address = Address::new(
+                    address.module.clone(),
+                    address.mode,
+                    address.resource_type.as_str(),
+                    address.name.as_str(),
+                    Some(key.index()),
+                );
+                evaluate_values(&mut instance, &InstanceNames { module: names, key });
+                instance
+            })),
+            None => {
+                let mut block = block;
+                evaluate_values(&mut block, names);
+                document.resources.push(block);
             }
-            if let Ok(evaluated) = evaluate_string(text, names)
-                && evaluated.value != *leaf
-            {
-                *leaf = evaluated.value;
-                changed = true;
-            }
-        });
-        if changed {
-            resource.references = references_in(&resource.values);
         }
+    }
+}
+
+/// The instances of a block whose `count` or `for_each` these inputs know.
+fn instance_keys(block: &Resource, names: &ModuleNames) -> Option<Vec<InstanceKey>> {
+    let known = |value: &Value| {
+        evaluate_json(value, names)
+            .ok()
+            .filter(|v| !v.tokens)
+            .map(|v| v.value)
+    };
+    if let Some(count) = block.values.get("count") {
+        let count = functions::to_number(&known(count)?)?;
+        return (count >= 0.0 && count.fract() == 0.0)
+            .then(|| (0..count as u64).map(InstanceKey::Count).collect());
+    }
+    match known(block.values.get("for_each")?)? {
+        Value::Object(members) => Some(
+            members
+                .into_iter()
+                .map(|(key, value)| InstanceKey::Each(key, value))
+                .collect(),
+        ),
+        // A set of strings: each key is its value.
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| Some(InstanceKey::Each(item.as_str()?.to_owned(), item)))
+            .collect(),
+        _ => None,
+    }
+}
+
+enum InstanceKey {
+    Count(u64),
+    Each(String, Value),
+}
+
+impl InstanceKey {
+    fn index(&self) -> Index {
+        match self {
+            InstanceKey::Count(i) => Index::Count(*i),
+            InstanceKey::Each(key, _) => Index::Key(key.clone()),
+        }
+    }
+}
+
+/// A module's names, and the instance a block is being evaluated for.
+struct InstanceNames<'m> {
+    module: &'m ModuleNames,
+    key: InstanceKey,
+}
+
+impl Names for InstanceNames<'_> {
+    fn variable(&self, name: &str) -> Evaluated {
+        self.module.variable(name)
+    }
+
+    fn local(&self, name: &str) -> Evaluated {
+        self.module.local(name)
+    }
+
+    fn instance(&self, root: &str, name: &str) -> Evaluated {
+        let value = match (&self.key, root, name) {
+            (InstanceKey::Count(i), "count", "index") => Value::from(*i),
+            (InstanceKey::Each(key, _), "each", "key") => Value::String(key.clone()),
+            (InstanceKey::Each(_, value), "each", "value") => value.clone(),
+            _ => return Err(Stop::Invalid(format!("`{root}.{name}` is not set here"))),
+        };
+        Ok(Partial::known(value))
+    }
+}
+
+fn evaluate_values(resource: &mut Resource, names: &dyn Names) {
+    let mut changed = false;
+    crate::pointer::for_each_leaf_mut(&mut resource.values, &mut |leaf| {
+        let Value::String(text) = leaf else { return };
+        if !worth_evaluating(text) {
+            return;
+        }
+        if let Ok(evaluated) = evaluate_string(text, names)
+            && evaluated.value != *leaf
+        {
+            *leaf = evaluated.value;
+            changed = true;
+        }
+    });
+    if changed {
+        resource.references = references_in(&resource.values);
     }
 }
 
@@ -311,7 +419,13 @@ fn worth_evaluating(text: &str) -> bool {
     crate::expr::template_spans(text).iter().any(|span| {
         let body = text[span.start + 2..span.end - 1].trim();
         match crate::expr::references(body).as_slice() {
-            [only] if *only == body => only.starts_with("var.") || only.starts_with("local."),
+            [only] if *only == body => {
+                ["var.", "local.", "count.", "each."]
+                    .iter()
+                    .any(|root| only.starts_with(root))
+                    || only.contains("count.")
+                    || only.contains("each.")
+            }
             _ => true,
         }
     })

@@ -1,0 +1,175 @@
+//! Terraform's semantics over configuration directories: files joined into one module, variable
+//! values, locals, instances, and the inputs that must end in an error or an unknown, never a
+//! hang or a guess.
+
+use payplat::check::{Inputs, load_inputs};
+use serde_json::{Value, json};
+
+fn directory(files: &[(&str, Value)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, content) in files {
+        let text = match content {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn load(dir: &tempfile::TempDir, name: Option<&str>) -> Inputs {
+    let path = match name {
+        Some(name) => dir.path().join(name),
+        None => dir.path().to_owned(),
+    };
+    load_inputs(&[path], false)
+}
+
+/// The values of the resource at `address`, in whichever file of the module it is.
+fn values(inputs: &Inputs, address: &str) -> Value {
+    inputs
+        .documents
+        .iter()
+        .flat_map(|d| &d.resources)
+        .find(|r| r.address.as_str() == address)
+        .unwrap_or_else(|| panic!("no {address}"))
+        .values
+        .clone()
+}
+
+fn repository(scan: &str) -> Value {
+    json!({"resource": {"aws_ecr_repository": {"app": {
+        "name": "app", "image_scanning_configuration": {"scan_on_push": scan}}}}})
+}
+
+#[test]
+fn variable_values_come_from_defaults_then_tfvars_then_auto_tfvars_in_name_order() {
+    let dir = directory(&[
+        ("main.tf.json", repository("${var.scan}")),
+        (
+            "variables.tf.json",
+            json!({"variable": {"scan": {"default": "default"}}}),
+        ),
+    ]);
+    let scan = |inputs: &Inputs| {
+        values(inputs, "aws_ecr_repository.app")["image_scanning_configuration"]["scan_on_push"]
+            .clone()
+    };
+    assert_eq!(scan(&load(&dir, None)), json!("default"));
+    std::fs::write(dir.path().join("terraform.tfvars"), "scan = \"hcl\"\n").unwrap();
+    assert_eq!(scan(&load(&dir, None)), json!("hcl"));
+    std::fs::write(
+        dir.path().join("terraform.tfvars.json"),
+        r#"{"scan": "json"}"#,
+    )
+    .unwrap();
+    assert_eq!(scan(&load(&dir, None)), json!("json"));
+    std::fs::write(dir.path().join("b.auto.tfvars.json"), r#"{"scan": "b"}"#).unwrap();
+    std::fs::write(dir.path().join("a.auto.tfvars"), "scan = \"a\"\n").unwrap();
+    assert_eq!(scan(&load(&dir, None)), json!("b"));
+    // A file named alone is still read with its directory, as Terraform reads it.
+    let alone = load(&dir, Some("main.tf.json"));
+    assert_eq!(scan(&alone), json!("b"));
+    assert_eq!(alone.named().len(), 1, "only the named file is checked");
+    assert_eq!(alone.documents.len(), 2, "its sibling is read as context");
+}
+
+#[test]
+fn a_broken_variable_file_is_an_error_naming_it() {
+    let dir = directory(&[
+        ("main.tf.json", repository("${var.scan}")),
+        ("terraform.tfvars.json", json!("{\"scan\": ")),
+    ]);
+    let inputs = load(&dir, None);
+    assert_eq!(inputs.errors.len(), 1);
+    let error = inputs.errors[0].to_string();
+    assert!(
+        error.contains("terraform.tfvars.json") && error.contains("variable values"),
+        "{error}"
+    );
+    assert_eq!(inputs.named().len(), 1, "the module is still checked");
+}
+
+#[test]
+fn files_that_declare_the_same_thing_twice_are_checked_alone_with_a_note() {
+    let dir = directory(&[
+        ("a.tf.json", repository("true")),
+        ("b.tf.json", repository("false")),
+    ]);
+    let inputs = load(&dir, None);
+    assert_eq!(inputs.modules, vec![vec![0], vec![1]]);
+    assert!(
+        inputs
+            .notes
+            .iter()
+            .any(|n| n.contains("`aws_ecr_repository.app` more than once")),
+        "{:?}",
+        inputs.notes
+    );
+}
+
+#[test]
+fn locals_that_refer_to_themselves_or_nest_without_end_stay_unevaluated() {
+    let mut locals = serde_json::Map::new();
+    locals.insert("a".into(), json!("${local.b}"));
+    locals.insert("b".into(), json!("${local.a}"));
+    for i in 0..1000 {
+        locals.insert(
+            format!("chain{i}"),
+            json!(format!("${{local.chain{}}}", i + 1)),
+        );
+    }
+    locals.insert("chain1000".into(), json!(true));
+    let dir = directory(&[(
+        "main.tf.json",
+        json!({"locals": locals, "resource": {"aws_ecr_repository": {
+            "cycle": {"image_scanning_configuration": {"scan_on_push": "${local.a}"}},
+            "chain": {"image_scanning_configuration": {"scan_on_push": "${local.chain0}"}},
+            "short": {"image_scanning_configuration": {"scan_on_push": "${local.chain900}"}}}}}),
+    )]);
+    let inputs = load(&dir, None);
+    let scan = |name: &str| {
+        values(&inputs, &format!("aws_ecr_repository.{name}"))["image_scanning_configuration"]["scan_on_push"].clone()
+    };
+    assert_eq!(scan("cycle"), json!("${local.a}"));
+    assert_eq!(scan("chain"), json!("${local.chain0}"));
+    assert_eq!(scan("short"), json!(true));
+}
+
+#[test]
+fn known_count_and_for_each_make_instances_with_their_own_values() {
+    let dir = directory(&[(
+        "main.tf.json",
+        json!({
+            "variable": {"azs": {"default": ["eu-west-1a", "eu-west-1b"]}},
+            "resource": {"aws_subnet": {
+                "counted": {"count": "${length(var.azs)}", "availability_zone": "${var.azs[count.index]}",
+                            "cidr_block": "${cidrsubnet(\"10.0.0.0/16\", 8, count.index)}"},
+                "keyed": {"for_each": "${toset(var.azs)}", "availability_zone": "${each.value}",
+                          "tags": {"Name": "private-${each.key}"}},
+                "unknown": {"count": "${var.unset}", "availability_zone": "${var.azs[count.index]}"},
+                "none": {"count": 0}}}}),
+    )]);
+    let inputs = load(&dir, None);
+    assert_eq!(
+        values(&inputs, "aws_subnet.counted[1]"),
+        json!({"availability_zone": "eu-west-1b", "cidr_block": "10.0.1.0/24"})
+    );
+    assert_eq!(
+        values(&inputs, "aws_subnet.keyed[\"eu-west-1a\"]")["tags"]["Name"],
+        json!("private-eu-west-1a")
+    );
+    assert_eq!(
+        values(&inputs, "aws_subnet.unknown")["count"],
+        json!("${var.unset}")
+    );
+    let addresses: Vec<&str> = inputs.documents[0]
+        .resources
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    assert!(
+        !addresses.iter().any(|a| a.starts_with("aws_subnet.none")),
+        "{addresses:?}"
+    );
+}
