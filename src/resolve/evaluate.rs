@@ -137,21 +137,26 @@ pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
         && span.start == 0
         && span.end == text.len()
     {
-        return evaluator.expression(&parse(&text[2..text.len() - 1])?);
+        let expression = parse(&text[2..text.len() - 1])?;
+        return match evaluator.expression(&expression) {
+            Err(Stop::Unknown) => Ok(Partial::token(&evaluator.residual(&expression))),
+            other => other,
+        };
     }
     let mut out = String::new();
     let mut tokens = false;
     let mut at = 0;
     for span in spans {
         out.push_str(&text[at..span.start]);
-        match evaluator.expression(&parse(&text[span.start + 2..span.end - 1])?) {
+        let expression = parse(&text[span.start + 2..span.end - 1])?;
+        match evaluator.expression(&expression) {
             Ok(part) => {
                 tokens |= part.tokens;
                 out.push_str(&interpolated(&part.value)?);
             }
             Err(Stop::Unknown) => {
                 tokens = true;
-                out.push_str(&text[span.clone()]);
+                out.push_str(&format!("${{{}}}", evaluator.residual(&expression)));
             }
             Err(invalid) => return Err(invalid),
         }
@@ -325,12 +330,39 @@ impl Evaluator<'_> {
         Ok(Partial::token(&text))
     }
 
+    /// What is left of an unknown expression once its known parts are written in as values:
+    /// `element(data.aws_availability_zones.all.names, count.index)` is
+    /// `element(data.aws_availability_zones.all.names, 2)` in the third instance.
+    fn residual(&self, expression: &Expression) -> String {
+        match self.expression(expression) {
+            Ok(value) if value.is_token() => {
+                let text = value.value.as_str().unwrap_or_default();
+                text[2..text.len() - 1].to_owned()
+            }
+            Ok(value) => {
+                let mut out = String::new();
+                functions::encode(&value.value, &mut out);
+                out
+            }
+            Err(_) => match expression {
+                Expression::FuncCall(call) => {
+                    let arguments: Vec<String> =
+                        call.args.iter().map(|a| self.residual(a)).collect();
+                    let expand = if call.expand_final { "..." } else { "" };
+                    format!("{}({}){expand}", call.name, arguments.join(", "))
+                }
+                Expression::Parenthesis(inner) => format!("({})", self.residual(inner)),
+                other => other.to_string(),
+            },
+        }
+    }
+
     /// A part of a structure: unknown, it becomes a token, unless it reads a `for` variable
     /// whose binding the token could not carry.
     fn part(&self, expression: &Expression) -> Evaluated {
         match self.expression(expression) {
             Err(Stop::Unknown) if self.iterators.is_empty() => {
-                Ok(Partial::token(&expression.to_string()))
+                Ok(Partial::token(&self.residual(expression)))
             }
             other => other,
         }
@@ -707,22 +739,21 @@ mod tests {
             value("${replace(aws_x.y.url, \"https://\", \"\")}:sub"),
             json!("${replace(aws_x.y.url, \"https://\", \"\")}:sub")
         );
+        // What stays unknown is written back with its known parts in.
         assert_eq!(
-            evaluate_string("${upper(aws_x.y.name)}", &Fixture),
-            Err(Stop::Unknown)
+            value("${upper(aws_x.y.name)}"),
+            json!("${upper(aws_x.y.name)}")
         );
+        assert_eq!(value("${var.unset ? 1 : 0}"), json!("${var.unset ? 1 : 0}"));
         assert_eq!(
-            evaluate_string("${var.unset ? 1 : 0}", &Fixture),
-            Err(Stop::Unknown)
+            value("${element(data.aws_availability_zones.all.names, length(var.azs) - 1)}"),
+            json!("${element(data.aws_availability_zones.all.names, 2)}")
         );
         // A whole unknown argument may be a list of any length.
+        assert_eq!(value("${length(var.unset)}"), json!("${length(var.unset)}"));
         assert_eq!(
-            evaluate_string("${length(var.unset)}", &Fixture),
-            Err(Stop::Unknown)
-        );
-        assert_eq!(
-            evaluate_string("${length(aws_subnet.x[*].id)}", &Fixture),
-            Err(Stop::Unknown)
+            value("${length(aws_subnet.x[*].id)}"),
+            json!("${length(aws_subnet.x[*].id)}")
         );
     }
 

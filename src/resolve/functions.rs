@@ -63,6 +63,7 @@ pub(crate) fn named(name: &str) -> Option<Function> {
         "startswith" => reads(|a| strings2(a, |s, p| Value::Bool(s.starts_with(p)))),
         "endswith" => reads(|a| strings2(a, |s, p| Value::Bool(s.ends_with(p)))),
         "contains" => reads(contains),
+        "index" => reads(index_of),
         "distinct" => reads(distinct),
         "compact" => reads(compact),
         "coalesce" => reads(coalesce),
@@ -144,7 +145,8 @@ fn jsonencode(args: &[Value]) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
-fn encode(value: &Value, out: &mut String) {
+/// Writes `value` as JSON with its `${…}` tokens raw: also an HCL expression for the value.
+pub(crate) fn encode(value: &Value, out: &mut String) {
     match value {
         Value::String(text) => {
             out.push('"');
@@ -414,6 +416,15 @@ fn substr(args: &[Value]) -> Result<Value, String> {
 fn contains(args: &[Value]) -> Result<Value, String> {
     let [items, value] = arity(args)?;
     Ok(Value::Bool(list(items)?.contains(value)))
+}
+
+fn index_of(args: &[Value]) -> Result<Value, String> {
+    let [items, value] = arity(args)?;
+    list(items)?
+        .iter()
+        .position(|item| item == value)
+        .map(Value::from)
+        .ok_or_else(|| "the value is not in the list".to_owned())
 }
 
 fn distinct(args: &[Value]) -> Result<Value, String> {
