@@ -288,7 +288,7 @@ fn load_top(top: &Top) -> Result<Loaded, Problem> {
 }
 
 /// The top-level members of a document, each kept as its text until a loader asks for it:
-/// what no loader asks for (a plan's `prior_state`, say) is checked as JSON and never built.
+/// what no loader asks for (a plan's `output_changes`, say) is checked as JSON and never built.
 pub(super) struct Top<'t> {
     members: BTreeMap<String, &'t RawValue>,
 }

@@ -4,7 +4,7 @@
 //! included), joined by address with `resource_changes` for the action, the unknown and the
 //! sensitive attributes, and with `configuration` for references. Changes that have no entry in
 //! `planned_values` (deletes, objects Terraform forgets) are added from `resource_changes`, with
-//! the values they had before.
+//! the values they had before. Data sources read while planning come from `prior_state`.
 
 use super::tree::true_leaves;
 use super::{Problem, Top};
@@ -37,7 +37,33 @@ pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     for (position, change) in changes.unclaimed() {
         resources.push(change_resource(position, change, &references)?);
     }
+    add_data_sources_read_while_planning(top, &mut resources, &references)?;
     Ok((resources, module_count))
+}
+
+/// Data sources Terraform read while planning are only in `prior_state`, with their values
+/// (the zones of existing subnets, a rendered policy document): the rules read them there.
+fn add_data_sources_read_while_planning(
+    top: &Top,
+    resources: &mut Vec<Resource>,
+    references: &ConfigReferences,
+) -> Result<(), Problem> {
+    let Some(mut prior) = top.member::<Value>("prior_state")? else {
+        return Ok(());
+    };
+    let Some(values) = prior.get_mut("values") else {
+        return Ok(());
+    };
+    let planned: std::collections::HashSet<String> = resources
+        .iter()
+        .map(|r| r.address.as_str().to_owned())
+        .collect();
+    walk_tree(values, "/prior_state/values", &mut 0, &mut |entry| {
+        if entry.address.mode == Mode::Data && !planned.contains(entry.address.as_str()) {
+            resources.push(entry.into_resource(None, references));
+        }
+        Ok(())
+    })
 }
 
 pub(super) fn load_state(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {

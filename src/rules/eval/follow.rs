@@ -23,7 +23,7 @@ impl<'a> Scope<'_, 'a> {
             .collect();
         if others.is_empty() {
             return Outcome::Fail(vec![
-                here.note(format!("no {} in this file", types.join(" or "))),
+                here.note(format!("no {} in these inputs", types.join(" or "))),
             ]);
         }
         Outcome::any(others.into_iter().map(|other| {
@@ -54,7 +54,7 @@ impl<'a> Scope<'_, 'a> {
                 Some(id) if !is_unknown(value) && !is_expression(id) => {
                     let found = self.index.with_id(to, id);
                     if found.is_empty() {
-                        reach.missing(format!("{id} is not in this file"));
+                        reach.missing(format!("{id} is not defined in these inputs"));
                     }
                     reach
                         .instances
@@ -197,7 +197,7 @@ impl<'a> Scope<'_, 'a> {
                 }
                 match self.instances(resource, key) {
                     Ok(instances) if instances.is_empty() => {
-                        reach.missing(format!("{reference} is not in this file"))
+                        reach.missing(format!("{reference} is not defined in these inputs"))
                     }
                     Ok(instances) => reach.instances.extend(instances),
                     Err(reason) => reach.unbounded(reason),
@@ -217,7 +217,7 @@ impl<'a> Scope<'_, 'a> {
         let steps = reference.split('.').count() - usize::from(reference.starts_with("data."));
         let many = reference.contains("[*]") || reference.contains(".*") || steps <= 2;
         if of_type && !many {
-            reach.missing(format!("{reference} is not in this file"));
+            reach.missing(format!("{reference} is not defined in these inputs"));
         } else if reference.starts_with("data.") {
             reach.unbounded(format!(
                 "`{reference}` is read by Terraform; its value is not in these inputs"
