@@ -172,6 +172,24 @@ pub struct Finding<'a> {
     pub position: Option<Position>,
     /// Whether it counts.
     pub status: Status,
+    /// The way the value came, hop by hop: module variables and outputs passed through, the
+    /// resources reached.
+    pub trace: Vec<Step<'a>>,
+}
+
+/// One place on the way to a finding.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    /// What the place is on the way (`through module.network.private_subnet_ids`).
+    pub label: String,
+    /// The file it is in.
+    pub document: &'a Document,
+    /// JSON pointer in that file.
+    pub pointer: String,
+    /// Where the pointer's value is in the text (or its closest located ancestor's).
+    pub span: Option<Span>,
+    /// Line and column of the span's start.
+    pub position: Option<Position>,
 }
 
 impl Finding<'_> {

@@ -54,6 +54,39 @@ pub fn ancestors(pointer: &str) -> impl Iterator<Item = &str> {
     )
 }
 
+/// Calls `visit` with the pointer of every scalar of `value`, which it may replace.
+pub fn for_each_leaf_at_mut(
+    value: &mut serde_json::Value,
+    visit: &mut impl FnMut(&str, &mut serde_json::Value),
+) {
+    fn walk(
+        value: &mut serde_json::Value,
+        path: &mut String,
+        visit: &mut impl FnMut(&str, &mut serde_json::Value),
+    ) {
+        let base = path.len();
+        match value {
+            serde_json::Value::Object(members) => {
+                for (key, member) in members.iter_mut() {
+                    path.push('/');
+                    path.push_str(&escape(key));
+                    walk(member, path, visit);
+                    path.truncate(base);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    path.push_str(&format!("/{i}"));
+                    walk(item, path, visit);
+                    path.truncate(base);
+                }
+            }
+            scalar => visit(path, scalar),
+        }
+    }
+    walk(value, &mut String::new(), visit);
+}
+
 /// Calls `visit` with every scalar of `value`, which it may replace.
 pub fn for_each_leaf_mut(
     value: &mut serde_json::Value,

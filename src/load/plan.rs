@@ -8,7 +8,7 @@
 
 use super::tree::true_leaves;
 use super::{Problem, Top};
-use crate::model::{Action, Address, Index, Mode, Reference, Resource};
+use crate::model::{Action, Address, Hop, Index, Mode, Reference, Resource};
 use crate::pointer;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -519,9 +519,15 @@ impl ConfigReferences {
                 .then(|| self.step(&module, &target))
                 .flatten();
             match next {
-                Some((next_module, read)) if !read.is_empty() => {
+                Some((next_module, read, pointer)) if !read.is_empty() => {
                     let mut via = via.clone();
-                    via.push(target);
+                    via.push(Hop {
+                        name: target,
+                        pointer,
+                        file: None,
+                        set_in: None,
+                        evaluated: false,
+                    });
                     pending.extend(
                         read.into_iter()
                             .map(|r| (next_module.clone(), r, via.clone())),
@@ -542,23 +548,39 @@ impl ConfigReferences {
     }
 
     /// What `target`, written in `module`, reads one step further: a variable's argument in the
-    /// calling module, or an output's expression in the called one.
-    fn step(&self, module: &str, target: &str) -> Option<(String, Vec<String>)> {
+    /// calling module, or an output's expression in the called one; with the module it is
+    /// written in and the pointer of that expression.
+    fn step(&self, module: &str, target: &str) -> Option<(String, Vec<String>, String)> {
         let name = |rest: &str| rest.split(['.', '[']).next().unwrap_or_default().to_owned();
         if let Some(variable) = target.strip_prefix("var.") {
             let (parent, call) = module.rsplit_once("module.")?;
             let parent = parent.strip_suffix('.').unwrap_or(parent).to_owned();
+            let variable = name(variable);
             let read = self
                 .arguments
-                .get(&(parent.clone(), call.to_owned(), name(variable)))?;
-            return Some((parent, read.clone()));
+                .get(&(parent.clone(), call.to_owned(), variable.clone()))?;
+            let pointer = pointer::join(
+                &pointer::join(
+                    &pointer::join(
+                        &pointer::join(&configuration_pointer(&parent), "module_calls"),
+                        call,
+                    ),
+                    "expressions",
+                ),
+                &variable,
+            );
+            return Some((parent, read.clone(), pointer));
         }
         let rest = target.strip_prefix("module.")?;
         let call = name(rest);
         let output = name(rest[call.len()..].strip_prefix('.')?);
         let child = child_module(module, &call);
+        let pointer = pointer::join(
+            &pointer::join(&configuration_pointer(&child), "outputs"),
+            &output,
+        );
         let read = self.outputs.get(&(child.clone(), output))?;
-        Some((child, read.clone()))
+        Some((child, read.clone(), pointer))
     }
 
     fn of(&self, address: &Address) -> Vec<Reference> {
@@ -575,6 +597,23 @@ impl ConfigReferences {
         }
         out
     }
+}
+
+/// Where a module's configuration is in a plan: `module.a.module.b` →
+/// `/configuration/root_module/module_calls/a/module/module_calls/b/module`.
+fn configuration_pointer(module: &str) -> String {
+    let mut at = "/configuration/root_module".to_owned();
+    for call in module
+        .split("module.")
+        .map(|c| c.trim_end_matches('.'))
+        .filter(|c| !c.is_empty())
+    {
+        at = pointer::join(
+            &pointer::join(&pointer::join(&at, "module_calls"), call),
+            "module",
+        );
+    }
+    at
 }
 
 /// `module.a` + `b` → `module.a.module.b`.
@@ -667,7 +706,24 @@ mod tests {
         let found = references.of(&cluster);
         let targets: Vec<&str> = found.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(targets, ["aws_subnet.s"]);
-        assert_eq!(found[0].via, ["var.x", "module.a.out"]);
+        let via: Vec<(&str, &str)> = found[0]
+            .via
+            .iter()
+            .map(|hop| (hop.name.as_str(), hop.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            via,
+            [
+                (
+                    "var.x",
+                    "/configuration/root_module/module_calls/a/expressions/x"
+                ),
+                (
+                    "module.a.out",
+                    "/configuration/root_module/module_calls/a/module/outputs/out"
+                )
+            ]
+        );
         assert_eq!(
             found[0].module, None,
             "the subnet is in the cluster's own module"

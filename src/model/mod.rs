@@ -170,7 +170,25 @@ pub struct Reference {
     /// `module.network.private_subnet_ids`). A plan lists what an expression reads, not how it
     /// combines it: what is reached this way bounds the value from above.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub via: Vec<String>,
+    pub via: Vec<Hop>,
+}
+
+/// A variable, local or module output a reference passes through, and where it is declared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Hop {
+    /// As written where it is read: `var.subnets`, `module.network.private_subnet_ids`.
+    pub name: String,
+    /// JSON pointer of the expression that gives its value.
+    pub pointer: String,
+    /// The file it is declared in, where that is not the referring resource's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// The variable file that sets its value (`terraform.tfvars`), where one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_in: Option<String>,
+    /// Whether the value was evaluated through it, or only known to be read (a plan's module
+    /// calls list what an expression reads, not how it combines it).
+    pub evaluated: bool,
 }
 
 /// What every report shows in place of a value Terraform marks sensitive.

@@ -15,7 +15,6 @@ use miette::{
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
-use std::path::Path;
 
 /// The widest piece of one line an excerpt shows.
 const WINDOW: usize = 100;
@@ -31,18 +30,41 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
-        .with_links(false);
-    let mut sensitive: HashMap<&Path, Vec<Span>> = HashMap::new();
+        .with_links(false)
+        .with_show_related_as_nested(true);
+    let mut sensitive: HashMap<std::path::PathBuf, Vec<Span>> = HashMap::new();
     for finding in report
         .findings
         .iter()
         .filter(|f| f.status == Status::Active)
     {
-        let document = finding.document;
-        let sensitive = sensitive
-            .entry(&document.path)
-            .or_insert_with(|| document.sensitive_spans());
-        let shown = Shown::new(finding, sensitive);
+        let mut masked = |document: &'_ crate::model::Document| -> Vec<Span> {
+            sensitive
+                .entry(document.path.clone())
+                .or_insert_with(|| document.sensitive_spans())
+                .clone()
+        };
+        let mut shown = Shown::new(finding, &masked(finding.document));
+        for step in finding.trace.iter().take(TRACE_SHOWN) {
+            let excerpt = excerpt_at(
+                step.document,
+                step.span,
+                step.position,
+                &masked(step.document),
+            );
+            shown.trace.push(Hop {
+                label: step.label.clone(),
+                file: step.document.path.display().to_string(),
+                excerpt,
+            });
+        }
+        if finding.trace.len() > TRACE_SHOWN {
+            shown.trace.push(Hop {
+                label: format!("… and {} more", finding.trace.len() - TRACE_SHOWN),
+                file: String::new(),
+                excerpt: None,
+            });
+        }
         let mut rendered = String::new();
         handler
             .render_report(&mut rendered, &shown)
@@ -84,25 +106,83 @@ pub fn write(out: &mut dyn Write, report: &Report, color: bool) -> io::Result<()
     writeln!(out, "{line}")
 }
 
-/// One finding as miette renders it.
+/// How many steps of a finding's trace the report shows.
+const TRACE_SHOWN: usize = 8;
+
+/// One finding as miette renders it, with the way its value came.
 struct Shown<'f> {
     finding: &'f Finding<'f>,
     excerpt: Option<Excerpt>,
+    trace: Vec<Hop>,
 }
 
 impl<'f> Shown<'f> {
     fn new(finding: &'f Finding<'f>, sensitive: &[Span]) -> Self {
-        let name = finding.document.path.display().to_string();
-        let excerpt = finding.span.zip(finding.position).map(|(span, position)| {
-            Excerpt::new(
-                &finding.document.text,
-                span,
-                name,
-                (position.line, position.column),
-                sensitive,
-            )
-        });
-        Shown { finding, excerpt }
+        let excerpt = excerpt_at(finding.document, finding.span, finding.position, sensitive);
+        Shown {
+            finding,
+            excerpt,
+            trace: Vec::new(),
+        }
+    }
+}
+
+fn excerpt_at(
+    document: &crate::model::Document,
+    span: Option<Span>,
+    position: Option<crate::locate::Position>,
+    sensitive: &[Span],
+) -> Option<Excerpt> {
+    let name = document.path.display().to_string();
+    span.zip(position).map(|(span, position)| {
+        Excerpt::new(
+            &document.text,
+            span,
+            name,
+            (position.line, position.column),
+            sensitive,
+        )
+    })
+}
+
+/// One step of a finding's trace, shown after it.
+struct Hop {
+    label: String,
+    file: String,
+    excerpt: Option<Excerpt>,
+}
+
+impl fmt::Debug for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl fmt::Display for Hop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.excerpt, self.file.is_empty()) {
+            (None, false) => write!(f, "{} ({})", self.label, self.file),
+            _ => f.write_str(&self.label),
+        }
+    }
+}
+
+impl std::error::Error for Hop {}
+
+impl Diagnostic for Hop {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.excerpt.as_ref().map(|e| e as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let excerpt = self.excerpt.as_ref()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, excerpt.label),
+        )))
     }
 }
 
@@ -172,6 +252,15 @@ impl Diagnostic for Shown<'_> {
         let label =
             LabeledSpan::new_primary_with_span(Some(self.finding.detail.clone()), excerpt.label);
         Some(Box::new(std::iter::once(label)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.trace.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.trace.iter().map(|hop| hop as &dyn Diagnostic),
+        ))
     }
 }
 

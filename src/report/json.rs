@@ -37,6 +37,18 @@ struct FindingView<'a> {
     message: String,
     help: &'a str,
     fingerprint: String,
+    /// The way the value came, hop by hop.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trace: Vec<StepView<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepView<'a> {
+    label: &'a str,
+    file: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    pointer: &'a str,
 }
 
 pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
@@ -62,6 +74,17 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 message: f.message(),
                 help: &f.rule.help,
                 fingerprint: f.fingerprint(),
+                trace: f
+                    .trace
+                    .iter()
+                    .map(|step| StepView {
+                        label: &step.label,
+                        file: step.document.path.display().to_string(),
+                        line: step.position.map(|p| p.line),
+                        column: step.position.map(|p| p.column),
+                        pointer: &step.pointer,
+                    })
+                    .collect(),
             })
             .collect(),
         errors: report.errors.iter().map(ErrorView::from).collect(),

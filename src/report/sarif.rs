@@ -78,6 +78,23 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             if let Some(index) = rule_index {
                 result["ruleIndex"] = json!(index);
             }
+            if !finding.trace.is_empty() {
+                result["relatedLocations"] = finding
+                    .trace
+                    .iter()
+                    .enumerate()
+                    .map(|(id, step)| {
+                        let region = step.position.map_or(json!({}), |p| {
+                            json!({"startLine": p.line, "startColumn": p.column})
+                        });
+                        json!({
+                            "id": id,
+                            "message": {"text": step.label},
+                            "physicalLocation": {"artifactLocation": {"uri": uri(&relative_path(&step.document.path))}, "region": region},
+                        })
+                    })
+                    .collect();
+            }
             match &finding.status {
                 Status::Active => {}
                 Status::Suppressed(reason) => result["suppressions"] = json!([{"kind": "external", "justification": reason}]),

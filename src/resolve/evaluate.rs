@@ -15,6 +15,7 @@ use hcl::expr::{
 };
 use hcl::template::{Element, Template};
 use serde_json::{Map, Number, Value};
+use std::cell::RefCell;
 use std::str::FromStr;
 
 /// Why an expression has no value in these inputs.
@@ -72,6 +73,11 @@ pub(crate) trait Names {
     fn variable(&self, name: &str) -> Evaluated;
     /// `local.NAME`, evaluated.
     fn local(&self, name: &str) -> Evaluated;
+    /// The variables and locals `local.NAME` was itself read through.
+    fn read_by_local(&self, name: &str) -> Vec<String> {
+        let _ = name;
+        Vec::new()
+    }
     /// `count.index`, `each.key`, `each.value` of the instance being evaluated.
     fn instance(&self, root: &str, name: &str) -> Evaluated {
         let _ = (root, name);
@@ -82,8 +88,17 @@ pub(crate) trait Names {
 /// Evaluates the JSON of a configuration attribute: every string is a template. A string that
 /// cannot be evaluated stays as written, a token for what it reads.
 pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
+    evaluate_json_reading(value, names, &RefCell::default())
+}
+
+/// [`evaluate_json`], recording what it reads as [`evaluate_string_reading`] does.
+pub(crate) fn evaluate_json_reading(
+    value: &Value,
+    names: &dyn Names,
+    read: &RefCell<Vec<String>>,
+) -> Evaluated {
     match value {
-        Value::String(text) => match evaluate_string(text, names) {
+        Value::String(text) => match evaluate_string_reading(text, names, read) {
             Err(Stop::Unknown) => Ok(Partial {
                 value: value.clone(),
                 tokens: true,
@@ -95,7 +110,7 @@ pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
             let items = items
                 .iter()
                 .map(|item| {
-                    let item = evaluate_json(item, names)?;
+                    let item = evaluate_json_reading(item, names, read)?;
                     tokens |= item.tokens;
                     Ok(item.value)
                 })
@@ -109,7 +124,7 @@ pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
             let mut tokens = false;
             let mut out = Map::new();
             for (key, member) in members {
-                let member = evaluate_json(member, names)?;
+                let member = evaluate_json_reading(member, names, read)?;
                 tokens |= member.tokens;
                 out.insert(key.clone(), member.value);
             }
@@ -124,7 +139,18 @@ pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
 
 /// Evaluates one configuration string: a lone `${…}` gives its expression's value, whatever its
 /// type; any other text is a template and gives a string.
+#[cfg(test)]
 pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
+    evaluate_string_reading(text, names, &RefCell::default())
+}
+
+/// [`evaluate_string`], recording in `read` each variable and local the value was read through
+/// (`var.azs`, `local.subnet_ids`).
+pub(crate) fn evaluate_string_reading(
+    text: &str,
+    names: &dyn Names,
+    read: &RefCell<Vec<String>>,
+) -> Evaluated {
     let spans = expr::template_spans(text);
     if spans.is_empty() {
         return Ok(Partial::known(Value::String(text.to_owned())));
@@ -132,6 +158,7 @@ pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
     let evaluator = Evaluator {
         names,
         iterators: Vec::new(),
+        read,
     };
     if let [span] = spans.as_slice()
         && span.start == 0
@@ -210,6 +237,8 @@ struct Evaluator<'n> {
     names: &'n dyn Names,
     /// `for` expression variables in scope, innermost last.
     iterators: Vec<(String, Partial)>,
+    /// The variables and locals read so far.
+    read: &'n RefCell<Vec<String>>,
 }
 
 impl Evaluator<'_> {
@@ -270,10 +299,17 @@ impl Evaluator<'_> {
                     (Expression::Variable(root), operators) if self.iterator(root).is_none() => {
                         match (root.as_str(), operators) {
                             ("var", [TraversalOperator::GetAttr(name), rest @ ..]) => {
-                                (self.names.variable(name)?, rest)
+                                let value = self.names.variable(name)?;
+                                self.reading(format!("var.{name}"));
+                                (value, rest)
                             }
                             ("local", [TraversalOperator::GetAttr(name), rest @ ..]) => {
-                                (self.names.local(name)?, rest)
+                                let value = self.names.local(name)?;
+                                self.reading(format!("local.{name}"));
+                                for further in self.names.read_by_local(name) {
+                                    self.reading(further);
+                                }
+                                (value, rest)
                             }
                             (
                                 root @ ("count" | "each"),
@@ -300,6 +336,13 @@ impl Evaluator<'_> {
             Expression::Operation(operation) => self.operation(operation),
             Expression::ForExpr(for_expr) => self.for_expr(for_expr),
             _ => Err(Stop::Unknown),
+        }
+    }
+
+    fn reading(&self, name: String) {
+        let mut read = self.read.borrow_mut();
+        if !read.contains(&name) {
+            read.push(name);
         }
     }
 
@@ -557,6 +600,7 @@ impl Evaluator<'_> {
         let mut inner = Evaluator {
             names: self.names,
             iterators: self.iterators.clone(),
+            read: self.read,
         };
         let mut list = Vec::new();
         let mut map = Map::new();

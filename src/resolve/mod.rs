@@ -10,8 +10,10 @@ pub(crate) mod evaluate;
 mod functions;
 
 use crate::load::{LoadError, Problem, references_in};
-use crate::model::{Address, Declared, Document, Index, Kind, Resource};
-use evaluate::{Evaluated, Names, Partial, Stop, evaluate_json, evaluate_string};
+use crate::model::{Address, Declared, Document, Hop, Index, Kind, Resource};
+use evaluate::{
+    Evaluated, Names, Partial, Stop, evaluate_json, evaluate_json_reading, evaluate_string_reading,
+};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -163,7 +165,10 @@ fn twice_declared(documents: &[Document], files: &[usize]) -> Option<String> {
 
 /// Variable values from the directory's variable files, later files winning, as Terraform
 /// reads them: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars[.json]` by name.
-fn variable_files(directory: &Path, errors: &mut Vec<LoadError>) -> BTreeMap<String, Value> {
+fn variable_files(
+    directory: &Path,
+    errors: &mut Vec<LoadError>,
+) -> BTreeMap<String, (Value, PathBuf)> {
     let listed = |dir: &Path| -> Vec<PathBuf> {
         let mut auto: Vec<PathBuf> = std::fs::read_dir(if dir.as_os_str().is_empty() {
             Path::new(".")
@@ -193,7 +198,10 @@ fn variable_files(directory: &Path, errors: &mut Vec<LoadError>) -> BTreeMap<Str
     let mut values = BTreeMap::new();
     for path in listed(directory) {
         match read_variables(&path) {
-            Ok(read) => values.extend(read),
+            Ok(read) => values.extend(
+                read.into_iter()
+                    .map(|(name, value)| (name, (value, path.clone()))),
+            ),
             Err(problem) => errors.push(LoadError::new(&path, problem)),
         }
     }
@@ -221,25 +229,44 @@ const MAX_LOCAL_CHAIN: usize = 256;
 
 /// The variables and locals of one module, with locals evaluated once, on first use.
 struct ModuleNames {
+    /// Where each `var.NAME` and `local.NAME` is declared.
+    declared: HashMap<String, (PathBuf, String)>,
+    /// The variable file that sets each variable set by one.
+    set_in: HashMap<String, PathBuf>,
     variables: HashMap<String, Option<Value>>,
     locals: HashMap<String, Value>,
     evaluated: RefCell<HashMap<String, Evaluated>>,
     evaluating: RefCell<BTreeSet<String>>,
+    /// What each evaluated local was read through.
+    read_by_locals: RefCell<HashMap<String, Vec<String>>>,
 }
 
 impl ModuleNames {
     fn new<'d>(
         documents: impl Iterator<Item = &'d Document>,
-        mut assigned: BTreeMap<String, Value>,
+        mut assigned: BTreeMap<String, (Value, PathBuf)>,
     ) -> Self {
         let mut variables = HashMap::new();
         let mut locals = HashMap::new();
-        for declaration in documents.flat_map(|d| &d.declarations) {
+        let mut declared = HashMap::new();
+        let mut set_in = HashMap::new();
+        for (document, declaration) in
+            documents.flat_map(|d| d.declarations.iter().map(move |e| (d, e)))
+        {
+            let name = match declaration.kind {
+                Declared::Variable => format!("var.{}", declaration.name),
+                Declared::Local => format!("local.{}", declaration.name),
+            };
+            declared.insert(name, (document.path.clone(), declaration.pointer.clone()));
             match declaration.kind {
                 Declared::Variable => {
-                    let value = assigned
-                        .remove(&declaration.name)
-                        .or_else(|| declaration.value.clone());
+                    let value = match assigned.remove(&declaration.name) {
+                        Some((value, file)) => {
+                            set_in.insert(declaration.name.clone(), file);
+                            Some(value)
+                        }
+                        None => declaration.value.clone(),
+                    };
                     variables.insert(declaration.name.clone(), value);
                 }
                 Declared::Local => {
@@ -249,11 +276,33 @@ impl ModuleNames {
             }
         }
         ModuleNames {
+            declared,
+            set_in,
             variables,
             locals,
             evaluated: RefCell::default(),
             evaluating: RefCell::default(),
+            read_by_locals: RefCell::default(),
         }
+    }
+}
+
+impl ModuleNames {
+    /// `var.NAME` or `local.NAME` as a hop of a reference, at its declaration.
+    fn hop(&self, name: &str) -> Option<Hop> {
+        let (file, pointer) = self.declared.get(name)?;
+        let set_in = name
+            .strip_prefix("var.")
+            .and_then(|variable| self.set_in.get(variable));
+        Some(Hop {
+            name: name.to_owned(),
+            set_in: set_in
+                .and_then(|path| path.file_name())
+                .map(|file| file.to_string_lossy().into_owned()),
+            pointer: pointer.clone(),
+            file: Some(file.clone()),
+            evaluated: true,
+        })
     }
 }
 
@@ -265,6 +314,14 @@ impl Names for ModuleNames {
             // does not read: Terraform knows it, these inputs do not.
             _ => Err(Stop::Unknown),
         }
+    }
+
+    fn read_by_local(&self, name: &str) -> Vec<String> {
+        self.read_by_locals
+            .borrow()
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn local(&self, name: &str) -> Evaluated {
@@ -283,7 +340,11 @@ impl Names for ModuleNames {
                 "locals refer to locals more than {MAX_LOCAL_CHAIN} deep"
             )));
         }
-        let value = evaluate_json(expression, self);
+        let read = RefCell::default();
+        let value = evaluate_json_reading(expression, self, &read);
+        self.read_by_locals
+            .borrow_mut()
+            .insert(name.to_owned(), read.into_inner());
         self.evaluating.borrow_mut().remove(name);
         self.evaluated
             .borrow_mut()
@@ -314,12 +375,12 @@ fn evaluate_resources(document: &mut Document, names: &ModuleNames) {
                     address.name.as_str(),
                     Some(key.index()),
                 );
-                evaluate_values(&mut instance, &InstanceNames { module: names, key });
+                evaluate_values(&mut instance, &InstanceNames { module: names, key }, names);
                 instance
             })),
             None => {
                 let mut block = block;
-                evaluate_values(&mut block, names);
+                evaluate_values(&mut block, names, names);
                 document.resources.push(block);
             }
         }
@@ -384,6 +445,10 @@ impl Names for InstanceNames<'_> {
         self.module.local(name)
     }
 
+    fn read_by_local(&self, name: &str) -> Vec<String> {
+        self.module.read_by_local(name)
+    }
+
     fn instance(&self, root: &str, name: &str) -> Evaluated {
         let value = match (&self.key, root, name) {
             (InstanceKey::Count(i), "count", "index") => Value::from(*i),
@@ -395,22 +460,31 @@ impl Names for InstanceNames<'_> {
     }
 }
 
-fn evaluate_values(resource: &mut Resource, names: &dyn Names) {
-    let mut changed = false;
-    crate::pointer::for_each_leaf_mut(&mut resource.values, &mut |leaf| {
+fn evaluate_values(resource: &mut Resource, names: &dyn Names, module: &ModuleNames) {
+    let mut read_at: Vec<(String, Vec<String>)> = Vec::new();
+    crate::pointer::for_each_leaf_at_mut(&mut resource.values, &mut |at, leaf| {
         let Value::String(text) = leaf else { return };
         if !worth_evaluating(text) {
             return;
         }
-        if let Ok(evaluated) = evaluate_string(text, names)
+        let read = RefCell::default();
+        if let Ok(evaluated) = evaluate_string_reading(text, names, &read)
             && evaluated.value != *leaf
         {
             *leaf = evaluated.value;
-            changed = true;
+            read_at.push((at.to_owned(), read.into_inner()));
         }
     });
-    if changed {
-        resource.references = references_in(&resource.values);
+    if read_at.is_empty() {
+        return;
+    }
+    resource.references = references_in(&resource.values);
+    for reference in &mut resource.references {
+        let read = read_at
+            .iter()
+            .filter(|(at, _)| crate::pointer::is_prefix(at, &reference.attribute))
+            .flat_map(|(_, read)| read);
+        reference.via = read.filter_map(|name| module.hop(name)).collect();
     }
 }
 

@@ -77,7 +77,9 @@ pub(crate) fn decode_iam_policy(
             let documents = index
                 .resolve(from, target)
                 .filter(|found| found.len() == 1)
-                .ok_or_else(|| format!("refers to `{target}`, which is not defined in these inputs"))?;
+                .ok_or_else(|| {
+                    format!("refers to `{target}`, which is not defined in these inputs")
+                })?;
             let document = documents[0];
             match document.values.get("json").and_then(Value::as_str) {
                 Some(json) if !json.is_empty() => decode_json(json)?,

@@ -34,6 +34,16 @@ impl<'a> ModuleIndex<'a> {
         }
     }
 
+    /// The file `resource` is in.
+    pub(crate) fn document_of(&self, resource: &Resource) -> Option<&'a Document> {
+        self.documents.iter().find(|d| d.holds(resource)).copied()
+    }
+
+    /// The file of the module at `path`.
+    pub(crate) fn document_at(&self, path: &std::path::Path) -> Option<&'a Document> {
+        self.documents.iter().find(|d| d.path == path).copied()
+    }
+
     /// Configuration files declare resources; plans and states hold their instances.
     pub(crate) fn is_configuration(&self) -> bool {
         self.documents.iter().any(|d| d.kind.is_configuration())

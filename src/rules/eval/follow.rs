@@ -1,8 +1,9 @@
 //! Checks that look beyond the resource under check: other resources of a type, and the
 //! resources its references name, counted by a distinct value.
 
-use super::outcome::Outcome;
+use super::outcome::{Note, Outcome, Step};
 use super::scope::{Here, Scope, flatten, select};
+use super::values;
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Resource, Traversal};
 use crate::rules::schema::{Bound, Check, Path};
@@ -69,8 +70,14 @@ impl<'a> Scope<'_, 'a> {
             keys,
             open: open_values,
             notes,
+            steps,
         } = tally(&reach.instances, distinct, &counted);
         reach.notes.extend(notes);
+        let trace: Vec<Step<'a>> = reach.trace.drain(..).chain(steps).collect();
+        let note = |message: String| Note {
+            trace: trace.clone(),
+            ..holder.note(message)
+        };
         let count = keys.len() as f64;
         let open = (reach.open + open_values) as f64;
         let limit = self.bound(bound);
@@ -124,11 +131,11 @@ impl<'a> Scope<'_, 'a> {
                 "; reached through module variables and outputs, which say what is read, not how it \
                  is combined: enough to prove a failure, not a pass",
             );
-            Outcome::Undetermined(vec![holder.note(found)])
+            Outcome::Undetermined(vec![note(found)])
         } else if holds {
-            Outcome::Pass(vec![holder.note(found)])
+            Outcome::Pass(vec![note(found)])
         } else if could_hold {
-            Outcome::Undetermined(vec![holder.note(found)])
+            Outcome::Undetermined(vec![note(found)])
         } else {
             if open > 0.0 && !too_few {
                 found.push_str(&format!(
@@ -136,9 +143,10 @@ impl<'a> Scope<'_, 'a> {
                     count + open
                 ));
             }
-            Outcome::Fail(vec![
-                holder.note(format!("{found}; expected {}", self.bound_words(bound))),
-            ])
+            Outcome::Fail(vec![note(format!(
+                "{found}; expected {}",
+                self.bound_words(bound)
+            ))])
         }
     }
 
@@ -159,11 +167,29 @@ impl<'a> Scope<'_, 'a> {
         for written in references {
             let reference = written.target.as_str();
             if !written.via.is_empty() {
-                reach.upper_bound = true;
-                let hops: Vec<String> = written.via.iter().map(|hop| format!("`{hop}`")).collect();
+                reach.upper_bound |= written.via.iter().any(|hop| !hop.evaluated);
+                let hops: Vec<String> = written
+                    .via
+                    .iter()
+                    .map(|hop| format!("`{}`", hop.name))
+                    .collect();
                 let note = format!("{} → {reference}", hops.join(" → "));
-                if !reach.notes.contains(&note) {
+                if written.via.iter().any(|hop| !hop.evaluated) && !reach.notes.contains(&note) {
                     reach.notes.push(note);
+                }
+                for hop in &written.via {
+                    let step = Step {
+                        label: match &hop.set_in {
+                            Some(file) => format!("through `{}`, set in {file}", hop.name),
+                            None => format!("through `{}`", hop.name),
+                        },
+                        resource: self.subject,
+                        pointer: hop.pointer.clone(),
+                        file: hop.file.as_deref(),
+                    };
+                    if !reach.trace.contains(&step) {
+                        reach.trace.push(step);
+                    }
                 }
             }
             let Some(found) = self.index.resolve_reference(self.subject, written) else {
@@ -298,26 +324,47 @@ fn is_literal_key(key: &str) -> bool {
 
 /// The distinct values the instances hold: the known ones, and how many more the open ones
 /// could be at most.
-struct Tally {
+struct Tally<'a> {
     keys: BTreeSet<String>,
     open: usize,
     notes: Vec<String>,
+    /// Each instance counted, with what it brings, where it says so.
+    steps: Vec<Step<'a>>,
 }
 
-fn tally(instances: &[Instance], distinct: &[Path], counted: &str) -> Tally {
+fn tally<'a>(instances: &[Instance<'a>], distinct: &[Path], counted: &str) -> Tally<'a> {
     let mut keys = BTreeSet::new();
     let mut open_keys = BTreeSet::new();
     let mut notes = Vec::new();
+    let mut steps = Vec::new();
     let mut unevaluated: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for instance in instances {
         let values = with_unknowns(instance.resource);
-        let value = distinct.iter().find_map(|path| {
+        let found = distinct.iter().find_map(|path| {
             select(path, &values)
                 .into_iter()
-                .map(|(_, v)| v.clone())
-                .find(|v| !v.is_null())
+                .map(|(at, v)| (at, v.clone()))
+                .find(|(_, v)| !v.is_null())
         });
+        let resource = instance.resource;
         let address = &instance.address;
+        let (at, value) = match found {
+            Some((at, value)) => (at, Some(value)),
+            None => (String::new(), None),
+        };
+        let shown = match &value {
+            _ if resource.is_sensitive(&at) => crate::model::REDACTED.to_owned(),
+            Some(value) if is_unknown(value) => "known only after apply".to_owned(),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => "not set".to_owned(),
+        };
+        steps.push(Step {
+            label: format!("{address}: `{counted}` {shown}"),
+            resource,
+            pointer: values::under(&resource.values_pointer, &at),
+            file: None,
+        });
         match value {
             Some(value) if is_unknown(&value) => {
                 notes.push(format!(
@@ -360,6 +407,7 @@ fn tally(instances: &[Instance], distinct: &[Path], counted: &str) -> Tally {
         keys,
         open: open_keys.len(),
         notes,
+        steps,
     }
 }
 
@@ -375,6 +423,8 @@ struct Reach<'a> {
     /// read, not how it is combined: the targets bound the value from above.
     upper_bound: bool,
     notes: Vec<String>,
+    /// The module variables and outputs passed through.
+    trace: Vec<Step<'a>>,
 }
 
 impl Reach<'_> {

@@ -13,8 +13,8 @@ mod values;
 
 use super::index::ModuleIndex;
 use super::schema::Rule;
-use crate::finding::{Checked, Finding, Status, Verdict};
-use crate::locate::{locate_all, positions};
+use crate::finding::{Checked, Finding, Status, Step, Verdict};
+use crate::locate::{Position, Span, locate_all, positions};
 use crate::model::{Document, Resource};
 use outcome::Outcome;
 use rayon::prelude::*;
@@ -56,6 +56,7 @@ pub fn evaluate<'a>(
         findings.extend(document_findings);
         checks.extend(document_checks);
     }
+    locate_trace(&mut findings);
     // Keys borrow from the findings: sorting clones nothing.
     findings.sort_by(|a, b| {
         let position = |f: &Finding| f.position.map(|p| (p.line, p.column));
@@ -130,35 +131,66 @@ fn applies(rule: &Rule, resource: &Resource) -> bool {
 }
 
 fn locate_findings(document: &Document, findings: &mut [Finding]) {
-    if findings.is_empty() {
-        return;
+    let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
+    let places = locate_places(document, &pointers);
+    for (finding, (span, position)) in findings.iter_mut().zip(places) {
+        finding.span = span;
+        finding.position = position;
     }
-    // A value known only after apply is not in the file: the closest ancestor that is stands in.
-    let candidates: Vec<String> = findings
+}
+
+/// Locates the trace steps of every finding, one pass over each file they are in.
+fn locate_trace(findings: &mut [Finding]) {
+    let mut by_document: Vec<(&Document, Vec<&mut Step>)> = Vec::new();
+    for step in findings.iter_mut().flat_map(|f| f.trace.iter_mut()) {
+        match by_document
+            .iter_mut()
+            .find(|(d, _)| std::ptr::eq(*d, step.document))
+        {
+            Some((_, steps)) => steps.push(step),
+            None => by_document.push((step.document, vec![step])),
+        }
+    }
+    for (document, mut steps) in by_document {
+        let pointers: Vec<&str> = steps.iter().map(|s| s.pointer.as_str()).collect();
+        let places = locate_places(document, &pointers);
+        for (step, (span, position)) in steps.iter_mut().zip(places) {
+            step.span = span;
+            step.position = position;
+        }
+    }
+}
+
+/// The span and position of each pointer in the document; a value known only after apply is
+/// not in the file, so the closest ancestor that is stands in.
+fn locate_places(document: &Document, pointers: &[&str]) -> Vec<(Option<Span>, Option<Position>)> {
+    if pointers.is_empty() {
+        return Vec::new();
+    }
+    let candidates: Vec<&str> = pointers
         .iter()
-        .flat_map(|f| {
-            crate::pointer::ancestors(&f.pointer).chain(std::iter::once(f.pointer.as_str()))
+        .flat_map(|p| crate::pointer::ancestors(p).chain(std::iter::once(*p)))
+        .collect();
+    let spans = locate_all(&document.text, candidates.iter().copied());
+    let found: Vec<Option<Span>> = pointers
+        .iter()
+        .map(|pointer| {
+            std::iter::once(*pointer)
+                .chain(
+                    crate::pointer::ancestors(pointer)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev(),
+                )
+                .find_map(|p| spans.get(p).copied())
         })
-        .map(str::to_owned)
         .collect();
-    let spans = locate_all(&document.text, candidates.iter().map(String::as_str));
-    for finding in findings.iter_mut() {
-        let mut closest = std::iter::once(finding.pointer.as_str()).chain(
-            crate::pointer::ancestors(&finding.pointer)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev(),
-        );
-        finding.span = closest.find_map(|p| spans.get(p).copied());
-    }
-    let starts: Vec<usize> = findings
-        .iter()
-        .filter_map(|f| f.span.map(|s| s.start))
-        .collect();
-    let mut found = positions(&document.text, &starts).into_iter();
-    for finding in findings.iter_mut().filter(|f| f.span.is_some()) {
-        finding.position = found.next();
-    }
+    let starts: Vec<usize> = found.iter().flatten().map(|s| s.start).collect();
+    let mut located = positions(&document.text, &starts).into_iter();
+    found
+        .into_iter()
+        .map(|span| (span, span.and_then(|_| located.next())))
+        .collect()
 }
 
 fn check_resource<'a>(
@@ -196,7 +228,25 @@ fn check_resource<'a>(
             } else {
                 resource.pointer.clone()
             };
+            let trace = note
+                .trace
+                .into_iter()
+                .filter_map(|step| {
+                    let document = match step.file {
+                        Some(path) => index.document_at(path)?,
+                        None => index.document_of(step.resource).unwrap_or(document),
+                    };
+                    Some(Step {
+                        label: step.label,
+                        document,
+                        pointer: step.pointer,
+                        span: None,
+                        position: None,
+                    })
+                })
+                .collect();
             Finding {
+                trace,
                 rule: &rule.info,
                 document,
                 resource,

@@ -16,6 +16,21 @@ pub(crate) struct Note<'a> {
     pub at: String,
     /// What was found.
     pub message: String,
+    /// The way the value came: each hop and each resource reached, with where it is.
+    pub trace: Vec<Step<'a>>,
+}
+
+/// One place on the way to what a note says, in the file of `resource`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Step<'a> {
+    /// What this place is on the way.
+    pub label: String,
+    /// A resource in the file the place is in.
+    pub resource: &'a crate::model::Resource,
+    /// The file, where it is not that resource's.
+    pub file: Option<&'a std::path::Path>,
+    /// JSON pointer of the place in that file.
+    pub pointer: String,
 }
 
 /// What a check found.
@@ -119,6 +134,7 @@ mod tests {
             summary: None,
             at: String::new(),
             message: message.into(),
+            trace: Vec::new(),
         }
     }
 

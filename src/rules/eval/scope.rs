@@ -81,6 +81,7 @@ impl<'v, 'a> Here<'v, 'a> {
             summary: None,
             at: self.at.clone(),
             message,
+            trace: Vec::new(),
         }
     }
 
