@@ -232,6 +232,8 @@ pub struct Checked<'a> {
     pub resource: &'a Resource,
     /// What the rule found.
     pub verdict: Verdict,
+    /// What the rule saw that made it pass (for a pass).
+    pub passed_because: Option<String>,
 }
 
 #[cfg(test)]

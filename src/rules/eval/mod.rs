@@ -95,13 +95,14 @@ fn check_document<'a>(
             let mut findings = Vec::new();
             let mut checks = Vec::new();
             for rule in rules.iter().filter(|rule| applies(rule, resource)) {
-                let found = check_resource(rule, index, document, resource);
+                let (found, passed_because) = check_resource(rule, index, document, resource);
                 let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
                 checks.push(Checked {
                     rule: &rule.info,
                     document,
                     resource,
                     verdict,
+                    passed_because,
                 });
                 findings.extend(found);
             }
@@ -198,7 +199,7 @@ fn check_resource<'a>(
     index: &ModuleIndex<'a>,
     document: &'a Document,
     resource: &'a Resource,
-) -> Vec<Finding<'a>> {
+) -> (Vec<Finding<'a>>, Option<String>) {
     let scope = Scope {
         index,
         subject: resource,
@@ -206,12 +207,20 @@ fn check_resource<'a>(
     };
     let values = values::with_unknowns(resource);
     let (verdict, notes) = match scope.check(&rule.check, &Here::top(&values, resource)) {
-        Outcome::Pass(_) => return Vec::new(),
+        Outcome::Pass(notes) => {
+            let mut because: Vec<String> = Vec::new();
+            for note in notes {
+                if !because.contains(&note.message) {
+                    because.push(note.message);
+                }
+            }
+            return (Vec::new(), Some(because.join("; ")));
+        }
         Outcome::Fail(notes) => (Verdict::Fail, notes),
         Outcome::Undetermined(notes) => (Verdict::Undetermined, notes),
     };
     let mut seen = BTreeSet::new();
-    notes
+    let findings = notes
         .into_iter()
         .filter(|note| {
             seen.insert((
@@ -259,5 +268,6 @@ fn check_resource<'a>(
                 status: Status::Active,
             }
         })
-        .collect()
+        .collect();
+    (findings, None)
 }

@@ -295,6 +295,10 @@ impl<'a> Scope<'_, 'a> {
             .collect();
         match quantifier {
             // Every one of none holds: nothing selected has nothing to violate.
+            Quantifier::Every if outcomes.is_empty() => Outcome::Pass(vec![here.note(format!(
+                "no entry of `{}` is one the rule checks",
+                here.qualified(&path.display())
+            ))]),
             Quantifier::Every => Outcome::all(outcomes),
             Quantifier::Some if outcomes.is_empty() => Outcome::Fail(vec![
                 here.note(format!("no `{}` qualifies", path.display())),

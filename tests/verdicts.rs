@@ -1,0 +1,88 @@
+//! The reviewed verdict table: every resource of the rules' types in every real document beside
+//! the checkout (`../shared/corpus`, `../shared/wild`), checked as a user would check that file
+//! alone, with its verdict and why. A change that moves a verdict shows here; review the
+//! snapshot (`cargo insta review`) and say why in the commit.
+
+use payplat::check::load_inputs;
+use payplat::finding::Verdict;
+use payplat::rules::{RuleSet, evaluate};
+use std::path::{Path, PathBuf};
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+fn documents_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            documents_under(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+/// One line, short enough to read in a table.
+fn line(text: &str) -> String {
+    let text = text.replace(['\t', '\n'], " ");
+    match text.char_indices().nth(220) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+#[test]
+fn every_real_document_gets_its_reviewed_verdicts() {
+    let rules = RuleSet::load(&[]).unwrap().rules;
+    let mut files = Vec::new();
+    for top in ["corpus", "wild"] {
+        documents_under(&shared().join(top), &mut files);
+    }
+    let mut table = String::from("file\trule\taddress\tverdict\twhy\n");
+    let mut checked = 0;
+    for file in &files {
+        let inputs = load_inputs(std::slice::from_ref(file), false);
+        if inputs.named().is_empty() {
+            continue; // not loadable: the loader's tests say why
+        }
+        let evaluation = evaluate(&rules, &inputs.documents, &inputs.modules);
+        let name = file.strip_prefix(shared()).unwrap().display().to_string();
+        let mut rows: Vec<(String, String, String, String)> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                let why = match check.verdict {
+                    Verdict::Pass => check.passed_because.clone().unwrap_or_default(),
+                    _ => evaluation
+                        .findings
+                        .iter()
+                        .filter(|f| {
+                            f.rule.code == check.rule.code
+                                && std::ptr::eq(f.resource, check.resource)
+                        })
+                        .map(|f| f.message())
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                };
+                (
+                    check.rule.code.clone(),
+                    check.resource.address.to_string(),
+                    check.verdict.to_string(),
+                    line(&why),
+                )
+            })
+            .collect();
+        rows.sort();
+        checked += rows.len();
+        for (rule, address, verdict, why) in rows {
+            table.push_str(&format!("{name}\t{rule}\t{address}\t{verdict}\t{why}\n"));
+        }
+    }
+    assert!(checked > 100, "only {checked} checks on the real documents");
+    insta::assert_snapshot!("real_document_verdicts", table);
+}
