@@ -453,6 +453,9 @@ struct ConfigReferences {
     arguments: HashMap<(String, String, String), Vec<String>>,
     /// What each module output reads: (module path, output) → references within it.
     outputs: HashMap<(String, String), Vec<String>>,
+    /// Variables a module declares with a default: (module path, variable). Where the call
+    /// passes nothing, the variable is that constant and refers to nothing.
+    defaulted: std::collections::HashSet<(String, String)>,
 }
 
 /// How many variables and outputs a reference is followed through, at most: modules that pass
@@ -486,6 +489,11 @@ impl ConfigReferences {
             if !found.is_empty() {
                 self.by_resource
                     .insert((path.to_owned(), address.to_owned()), found);
+            }
+        }
+        for (variable, body) in members(module, "variables") {
+            if body.get("default").is_some() {
+                self.defaulted.insert((path.to_owned(), variable.clone()));
             }
         }
         for (output, body) in members(module, "outputs") {
@@ -537,6 +545,10 @@ impl ConfigReferences {
                 _ if target
                     .strip_prefix("module.")
                     .is_some_and(|m| !m.contains('.')) => {}
+                // A variable the call sets to a constant, or does not set (its default): it
+                // refers to nothing.
+                Some((_, read, _)) if read.is_empty() => {}
+                None if self.takes_default(&module, &target) => {}
                 _ => out.push(Reference {
                     attribute: reference.attribute.clone(),
                     module: (module != path).then_some(module),
@@ -581,6 +593,25 @@ impl ConfigReferences {
         );
         let read = self.outputs.get(&(child.clone(), output))?;
         Some((child, read.clone(), pointer))
+    }
+
+    /// Whether `target` is a variable of the child `module` that its call leaves at its default.
+    fn takes_default(&self, module: &str, target: &str) -> bool {
+        let Some(variable) = target.strip_prefix("var.") else {
+            return false;
+        };
+        let variable = variable.split(['.', '[']).next().unwrap_or_default();
+        let Some((parent, call)) = module.rsplit_once("module.") else {
+            return false;
+        };
+        let parent = parent.strip_suffix('.').unwrap_or(parent);
+        self.defaulted
+            .contains(&(module.to_owned(), variable.to_owned()))
+            && !self.arguments.contains_key(&(
+                parent.to_owned(),
+                call.to_owned(),
+                variable.to_owned(),
+            ))
     }
 
     fn of(&self, address: &Address) -> Vec<Reference> {
@@ -728,5 +759,34 @@ mod tests {
             found[0].module, None,
             "the subnet is in the cluster's own module"
         );
+    }
+
+    #[test]
+    fn variables_left_at_their_default_or_set_to_a_constant_refer_to_nothing() {
+        let configuration = json!({"root_module": {"module_calls": {"eks": {
+            "expressions": {
+                "subnet_ids": {"references": ["aws_subnet.private"]},
+                "extra_subnet_ids": {"constant_value": []}
+            },
+            "module": {
+                "variables": {"control_plane_subnet_ids": {"default": []}, "subnet_ids": {}},
+                "resources": [{"address": "aws_eks_cluster.this", "expressions": {"vpc_config": [{"subnet_ids": {"references": [
+                    "var.control_plane_subnet_ids", "var.subnet_ids", "var.extra_subnet_ids", "var.undeclared"]}}]}}]
+            }
+        }}}});
+        let references = ConfigReferences::from_configuration(Some(&configuration));
+        let cluster = Address::new(
+            Some("module.eks".into()),
+            Mode::Managed,
+            "aws_eks_cluster",
+            "this",
+            None,
+        );
+        let targets: Vec<String> = references
+            .of(&cluster)
+            .into_iter()
+            .map(|r| r.target)
+            .collect();
+        assert_eq!(targets, ["aws_subnet.private", "var.undeclared"]);
     }
 }
