@@ -255,56 +255,26 @@ impl<'a> Scope<'_, 'a> {
         }
     }
 
-    /// The instances a configuration block stands for (one per `count` index or `for_each`
-    /// key), or the one instance a plan records; `key` narrows to the instance a reference names.
+    /// The instances a reference to `resource` reaches. A configuration block whose `count` or
+    /// `for_each` is known was made into its instances when the inputs were resolved; one that
+    /// still has them stands for any number of instances, or for one these inputs cannot tell
+    /// apart where the reference names one (`key`).
     fn instances(
         &self,
         resource: &'a Resource,
         key: Option<&str>,
     ) -> Result<Vec<Instance<'a>>, String> {
         let address = &resource.address;
-        if !self.index.is_configuration() || address.index.is_some() {
-            return Ok(vec![Instance::whole(resource)]);
+        let unexpanded = ["count", "for_each"]
+            .into_iter()
+            .find_map(|meta| Some((meta, resource.values.get(meta)?)))
+            .filter(|_| self.index.is_configuration() && address.index.is_none());
+        match (unexpanded, key) {
+            (Some((meta, value)), None) => Err(format!(
+                "the `{meta}` of {address} is {value}, which payplat cannot evaluate"
+            )),
+            _ => Ok(vec![Instance::whole(resource)]),
         }
-        let values = &resource.values;
-        let keys: Vec<InstanceKey> = match (values.get("count"), values.get("for_each")) {
-            (None, None) => return Ok(vec![Instance::whole(resource)]),
-            (Some(count), _) => match count
-                .as_u64()
-                .or_else(|| count.as_str()?.trim().parse().ok())
-            {
-                Some(n) => (0..n).map(InstanceKey::Index).collect(),
-                None => {
-                    return Err(format!(
-                        "the `count` of {address} is {count}, which payplat cannot evaluate"
-                    ));
-                }
-            },
-            (None, Some(Value::Object(members))) => members
-                .iter()
-                .map(|(k, v)| InstanceKey::Each(k.clone(), v.clone()))
-                .collect(),
-            (None, Some(Value::Array(items))) => items
-                .iter()
-                .filter_map(|v| Some(InstanceKey::Each(v.as_str()?.to_owned(), v.clone())))
-                .collect(),
-            (None, Some(other)) => {
-                return Err(format!(
-                    "the `for_each` of {address} is {other}, which payplat cannot evaluate"
-                ));
-            }
-        };
-        let instances = keys.into_iter().map(|k| Instance {
-            address: format!("{address}{}", k.index()),
-            resource,
-            key: Some(k),
-        });
-        Ok(match key {
-            // `aws_subnet.p[count.index]`: one instance, which one is not known here.
-            Some(wanted) if !is_literal_key(wanted) => vec![Instance::whole(resource)],
-            Some(wanted) => instances.filter(|i| i.address.ends_with(wanted)).collect(),
-            None => instances.collect(),
-        })
     }
 }
 
@@ -314,12 +284,6 @@ fn names_one_instance(text: &str, reference: &str) -> bool {
         let rest = &text[at + reference.len()..];
         rest.starts_with('[') && !rest.starts_with("[*]")
     })
-}
-
-/// `[2]` or `["a"]`, not `[count.index]`.
-fn is_literal_key(key: &str) -> bool {
-    let inner = &key[1..key.len().saturating_sub(1).max(1)];
-    inner.parse::<u64>().is_ok() || serde_json::from_str::<String>(inner).is_ok()
 }
 
 /// The distinct values the instances hold: the known ones, and how many more the open ones
@@ -372,7 +336,7 @@ fn tally<'a>(instances: &[Instance<'a>], distinct: &[Path], counted: &str) -> Ta
                 ));
                 open_keys.insert(address.clone());
             }
-            Some(Value::String(text)) => match zone(&instance.substitute(&text)) {
+            Some(Value::String(text)) => match zone(&text) {
                 Zone::Known(key) => {
                     keys.insert(key);
                 }
@@ -439,25 +403,10 @@ impl Reach<'_> {
     }
 }
 
-/// One instance of a resource, with the `count.index` or `each` it was made with.
+/// One instance of a resource, by the address it has.
 struct Instance<'a> {
     address: String,
     resource: &'a Resource,
-    key: Option<InstanceKey>,
-}
-
-enum InstanceKey {
-    Index(u64),
-    Each(String, Value),
-}
-
-impl InstanceKey {
-    fn index(&self) -> String {
-        match self {
-            InstanceKey::Index(i) => format!("[{i}]"),
-            InstanceKey::Each(key, _) => format!("[{}]", Value::String(key.clone())),
-        }
-    }
 }
 
 impl<'a> Instance<'a> {
@@ -465,20 +414,6 @@ impl<'a> Instance<'a> {
         Instance {
             address: resource.address.to_string(),
             resource,
-            key: None,
-        }
-    }
-
-    /// A value as this instance has it: `count.index`, `each.key` and `each.value` replaced.
-    fn substitute(&self, text: &str) -> String {
-        match &self.key {
-            None => text.to_owned(),
-            Some(InstanceKey::Index(i)) => text.replace("count.index", &i.to_string()),
-            Some(InstanceKey::Each(key, value)) => match (text, value) {
-                ("${each.key}", _) => key.clone(),
-                ("${each.value}", Value::String(value)) => value.clone(),
-                _ => text.to_owned(),
-            },
         }
     }
 }
