@@ -125,7 +125,7 @@ fn locals_that_refer_to_themselves_or_nest_without_end_stay_unevaluated() {
         json!({"locals": locals, "resource": {"aws_ecr_repository": {
             "cycle": {"image_scanning_configuration": {"scan_on_push": "${local.a}"}},
             "chain": {"image_scanning_configuration": {"scan_on_push": "${local.chain0}"}},
-            "short": {"image_scanning_configuration": {"scan_on_push": "${local.chain900}"}}}}}),
+            "short": {"image_scanning_configuration": {"scan_on_push": "${local.chain960}"}}}}}),
     )]);
     let inputs = load(&dir, None);
     let scan = |name: &str| {
@@ -171,5 +171,50 @@ fn known_count_and_for_each_make_instances_with_their_own_values() {
     assert!(
         !addresses.iter().any(|a| a.starts_with("aws_subnet.none")),
         "{addresses:?}"
+    );
+}
+
+#[test]
+fn modules_are_followed_and_circles_through_them_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: Value| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content.to_string()).unwrap();
+    };
+    // The root passes the module's own output back into it; the module calls itself.
+    write(
+        "main.tf.json",
+        json!({"module": {"loop": {"source": "./loop", "scan": "${module.loop.scan}", "name": "app"}}}),
+    );
+    write(
+        "loop/main.tf.json",
+        json!({
+            "variable": {"scan": {}, "name": {}},
+            "module": {"again": {"source": "./", "scan": true, "name": "again"}},
+            "output": {"scan": {"value": "${var.scan}"}},
+            "resource": {"aws_ecr_repository": {"r": {
+                "name": "${var.name}", "image_scanning_configuration": {"scan_on_push": "${var.scan}"}}}}}),
+    );
+    let inputs = load_inputs(&[dir.path().to_owned()], false);
+    assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+    let repository = values(&inputs, "module.loop.aws_ecr_repository.r");
+    assert_eq!(
+        repository["name"],
+        json!("app"),
+        "arguments reach the module"
+    );
+    assert_eq!(
+        repository["image_scanning_configuration"]["scan_on_push"],
+        json!("${var.scan}"),
+        "a value that goes round in a circle stays unevaluated"
+    );
+    assert!(
+        inputs
+            .notes
+            .iter()
+            .any(|n| n.contains("module.loop.module.again") && n.contains("not followed")),
+        "{:?}",
+        inputs.notes
     );
 }

@@ -7,8 +7,6 @@ mod plan;
 mod tfjson;
 mod tree;
 
-pub(crate) use tfjson::references_in;
-
 use crate::model::{Document, Kind};
 use crate::{pointer, text};
 use rayon::prelude::*;

@@ -105,7 +105,8 @@ fn block_items<'v>(value: &'v mut Value, at: &str) -> Result<Vec<BlockItem<'v>>,
     }
 }
 
-/// The `variable` blocks (with their defaults) and `locals` blocks of a configuration file.
+/// The `variable` (with their defaults), `module`, `output` and `locals` blocks of a
+/// configuration file.
 pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
     let mut declared = Vec::new();
     if let Some(mut variables) = top.member::<Value>("variable")? {
@@ -117,6 +118,24 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
                     value: body.get("default").cloned(),
                     pointer: pointer::join(&at, name),
                 });
+            }
+        }
+    }
+    for (block, kind) in [("module", Declared::Module), ("output", Declared::Output)] {
+        if let Some(mut blocks) = top.member::<Value>(block)? {
+            for (items, at) in block_items(&mut blocks, &pointer::join("", block))? {
+                for (name, body) in items.iter_mut().filter(|(k, _)| *k != "//") {
+                    let value = match kind {
+                        Declared::Output => body.get_mut("value").map(Value::take),
+                        _ => Some(body.take()),
+                    };
+                    declared.push(Declaration {
+                        kind,
+                        name: name.clone(),
+                        value,
+                        pointer: pointer::join(&at, name),
+                    });
+                }
             }
         }
     }
@@ -136,7 +155,7 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
 }
 
 /// What each attribute of configuration `values` refers to, read from its `${…}` templates.
-pub(crate) fn references_in(values: &Value) -> Vec<Reference> {
+fn references_in(values: &Value) -> Vec<Reference> {
     let mut out = Vec::new();
     pointer::for_each_leaf(values, |attribute, leaf| {
         let Value::String(text) = leaf else { return };

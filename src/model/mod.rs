@@ -274,7 +274,8 @@ pub struct Document {
     pub text: String,
     /// SHA-256 of the bytes read, when the caller asked for it (evidence reports).
     pub sha256: Option<String>,
-    /// A configuration file's `variable` and `locals` blocks (none for plans and states).
+    /// A configuration file's `variable`, `locals`, `module` and `output` blocks (none for plans
+    /// and states).
     pub declarations: Vec<Declaration>,
     /// Read only because a file of the same module directory was named: its resources and
     /// values inform the checks of the others; none of its own is checked or reported.
@@ -286,9 +287,10 @@ pub struct Document {
 pub struct Declaration {
     /// `var.NAME` or `local.NAME`.
     pub kind: Declared,
-    /// The name after `var.` or `local.`.
+    /// The name after `var.`, `local.` or `module.`, or the output's.
     pub name: String,
-    /// A variable's `default`, a local's expression (JSON whose strings are templates).
+    /// A variable's `default`, a local's or an output's expression, a module call's body (JSON
+    /// whose strings are templates).
     pub value: Option<Value>,
     /// JSON pointer of the declaration in its file.
     pub pointer: String,
@@ -301,4 +303,8 @@ pub enum Declared {
     Variable,
     /// A local value, `local.NAME`.
     Local,
+    /// A module call, `module.NAME`: its value is the call's body (`source` and arguments).
+    Module,
+    /// An output, read by the calling module as `module.CALL.NAME`: its value is the expression.
+    Output,
 }

@@ -9,6 +9,7 @@
 
 use super::functions;
 use crate::expr;
+use crate::model::Hop;
 use hcl::expr::{
     BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, Operation, TraversalOperator,
     UnaryOperator,
@@ -73,8 +74,14 @@ pub(crate) trait Names {
     fn variable(&self, name: &str) -> Evaluated;
     /// `local.NAME`, evaluated.
     fn local(&self, name: &str) -> Evaluated;
-    /// The variables and locals `local.NAME` was itself read through.
-    fn read_by_local(&self, name: &str) -> Vec<String> {
+    /// `module.CALL.OUTPUT`, evaluated in the module called.
+    fn module_output(&self, call: &str, output: &str) -> Evaluated {
+        let _ = (call, output);
+        Err(Stop::Unknown)
+    }
+    /// The way to a name read (`var.x`, `local.y`, `module.c.o`): its declaration, then what
+    /// its own value was read through.
+    fn through(&self, name: &str) -> Vec<Hop> {
         let _ = name;
         Vec::new()
     }
@@ -95,7 +102,7 @@ pub(crate) fn evaluate_json(value: &Value, names: &dyn Names) -> Evaluated {
 pub(crate) fn evaluate_json_reading(
     value: &Value,
     names: &dyn Names,
-    read: &RefCell<Vec<String>>,
+    read: &RefCell<Vec<Hop>>,
 ) -> Evaluated {
     match value {
         Value::String(text) => match evaluate_string_reading(text, names, read) {
@@ -144,12 +151,12 @@ pub(crate) fn evaluate_string(text: &str, names: &dyn Names) -> Evaluated {
     evaluate_string_reading(text, names, &RefCell::default())
 }
 
-/// [`evaluate_string`], recording in `read` each variable and local the value was read through
-/// (`var.azs`, `local.subnet_ids`).
+/// [`evaluate_string`], recording in `read` each variable, local and module output the value
+/// was read through (`var.azs`, `local.subnet_ids`), as hops.
 pub(crate) fn evaluate_string_reading(
     text: &str,
     names: &dyn Names,
-    read: &RefCell<Vec<String>>,
+    read: &RefCell<Vec<Hop>>,
 ) -> Evaluated {
     let spans = expr::template_spans(text);
     if spans.is_empty() {
@@ -237,8 +244,8 @@ struct Evaluator<'n> {
     names: &'n dyn Names,
     /// `for` expression variables in scope, innermost last.
     iterators: Vec<(String, Partial)>,
-    /// The variables and locals read so far.
-    read: &'n RefCell<Vec<String>>,
+    /// The variables, locals and module outputs read so far.
+    read: &'n RefCell<Vec<Hop>>,
 }
 
 impl Evaluator<'_> {
@@ -300,17 +307,31 @@ impl Evaluator<'_> {
                         match (root.as_str(), operators) {
                             ("var", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 let value = self.names.variable(name)?;
-                                self.reading(format!("var.{name}"));
+                                self.reading(&format!("var.{name}"));
                                 (value, rest)
                             }
                             ("local", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 let value = self.names.local(name)?;
-                                self.reading(format!("local.{name}"));
-                                for further in self.names.read_by_local(name) {
-                                    self.reading(further);
-                                }
+                                self.reading(&format!("local.{name}"));
                                 (value, rest)
                             }
+                            (
+                                "module",
+                                [
+                                    TraversalOperator::GetAttr(call),
+                                    TraversalOperator::GetAttr(output),
+                                    rest @ ..,
+                                ],
+                            ) => match self.names.module_output(call, output) {
+                                Ok(value) => {
+                                    self.reading(&format!("module.{call}.{output}"));
+                                    (value, rest)
+                                }
+                                Err(Stop::Unknown) => {
+                                    return self.reference(root.as_str(), operators);
+                                }
+                                Err(invalid) => return Err(invalid),
+                            },
                             (
                                 root @ ("count" | "each"),
                                 [TraversalOperator::GetAttr(name), rest @ ..],
@@ -339,10 +360,12 @@ impl Evaluator<'_> {
         }
     }
 
-    fn reading(&self, name: String) {
+    fn reading(&self, name: &str) {
         let mut read = self.read.borrow_mut();
-        if !read.contains(&name) {
-            read.push(name);
+        for hop in self.names.through(name) {
+            if !read.contains(&hop) {
+                read.push(hop);
+            }
         }
     }
 

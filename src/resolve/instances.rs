@@ -1,0 +1,205 @@
+//! A module's resources, evaluated: a block whose `count` or `for_each` is known becomes its
+//! instances, as in a plan (`aws_subnet.private["a"]`), each evaluated with its own
+//! `count.index` or `each.key` and `each.value`; every template is replaced by its value where
+//! that is known, in whole or in part, and the references are read again from what results.
+
+use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json, evaluate_string_reading};
+use super::functions;
+use crate::model::{Address, Document, Hop, Index, Reference, Resource};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Evaluates the resources of `document`, a file of the module whose names are `names`, whose
+/// path is `module` and whose tokens written elsewhere are `foreign` (filled in as values are
+/// passed in and out of modules).
+pub(super) fn evaluate_resources(
+    document: &mut Document,
+    names: &dyn Names,
+    module: &str,
+    foreign: &RefCell<HashMap<String, String>>,
+) {
+    let blocks = std::mem::take(&mut document.resources);
+    for block in blocks {
+        match instance_keys(&block, names) {
+            Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
+                let mut instance = block.clone();
+                if let Value::Object(members) = &mut instance.values {
+                    members.remove("count");
+                    members.remove("for_each");
+                }
+                let address = &block.address;
+                instance.address = Address::new(
+                    address.module.clone(),
+                    address.mode,
+                    address.resource_type.as_str(),
+                    address.name.as_str(),
+                    Some(key.index()),
+                );
+                let names = InstanceNames { module: names, key };
+                evaluate_values(&mut instance, &names, module, foreign);
+                instance
+            })),
+            None => {
+                let mut block = block;
+                evaluate_values(&mut block, names, module, foreign);
+                document.resources.push(block);
+            }
+        }
+    }
+}
+
+/// The instances of a block whose `count` or `for_each` these inputs know.
+fn instance_keys(block: &Resource, names: &dyn Names) -> Option<Vec<InstanceKey>> {
+    let known = |value: &Value| {
+        evaluate_json(value, names)
+            .ok()
+            .filter(|v| !v.tokens)
+            .map(|v| v.value)
+    };
+    if let Some(count) = block.values.get("count") {
+        let count = functions::to_number(&known(count)?)?;
+        return (count >= 0.0 && count.fract() == 0.0)
+            .then(|| (0..count as u64).map(InstanceKey::Count).collect());
+    }
+    match known(block.values.get("for_each")?)? {
+        Value::Object(members) => Some(
+            members
+                .into_iter()
+                .map(|(key, value)| InstanceKey::Each(key, value))
+                .collect(),
+        ),
+        // A set of strings: each key is its value.
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| Some(InstanceKey::Each(item.as_str()?.to_owned(), item)))
+            .collect(),
+        _ => None,
+    }
+}
+
+enum InstanceKey {
+    Count(u64),
+    Each(String, Value),
+}
+
+impl InstanceKey {
+    fn index(&self) -> Index {
+        match self {
+            InstanceKey::Count(i) => Index::Count(*i),
+            InstanceKey::Each(key, _) => Index::Key(key.clone()),
+        }
+    }
+}
+
+/// A module's names, and the instance a block is being evaluated for.
+struct InstanceNames<'m> {
+    module: &'m dyn Names,
+    key: InstanceKey,
+}
+
+impl Names for InstanceNames<'_> {
+    fn variable(&self, name: &str) -> Evaluated {
+        self.module.variable(name)
+    }
+
+    fn local(&self, name: &str) -> Evaluated {
+        self.module.local(name)
+    }
+
+    fn module_output(&self, call: &str, output: &str) -> Evaluated {
+        self.module.module_output(call, output)
+    }
+
+    fn through(&self, name: &str) -> Vec<Hop> {
+        self.module.through(name)
+    }
+
+    fn instance(&self, root: &str, name: &str) -> Evaluated {
+        let value = match (&self.key, root, name) {
+            (InstanceKey::Count(i), "count", "index") => Value::from(*i),
+            (InstanceKey::Each(key, _), "each", "key") => Value::String(key.clone()),
+            (InstanceKey::Each(_, value), "each", "value") => value.clone(),
+            _ => return Err(Stop::Invalid(format!("`{root}.{name}` is not set here"))),
+        };
+        Ok(Partial::known(value))
+    }
+}
+
+fn evaluate_values(
+    resource: &mut Resource,
+    names: &dyn Names,
+    module: &str,
+    foreign: &RefCell<HashMap<String, String>>,
+) {
+    let mut read_at: Vec<(String, Vec<Hop>)> = Vec::new();
+    crate::pointer::for_each_leaf_at_mut(&mut resource.values, &mut |at, leaf| {
+        let Value::String(text) = leaf else { return };
+        if !worth_evaluating(text) {
+            return;
+        }
+        let read = RefCell::default();
+        if let Ok(evaluated) = evaluate_string_reading(text, names, &read)
+            && evaluated.value != *leaf
+        {
+            *leaf = evaluated.value;
+            read_at.push((at.to_owned(), read.into_inner()));
+        }
+    });
+    if read_at.is_empty() {
+        return;
+    }
+    resource.references = references_in(&resource.values, module, &foreign.borrow());
+    for reference in &mut resource.references {
+        reference.via = read_at
+            .iter()
+            .filter(|(at, _)| crate::pointer::is_prefix(at, &reference.attribute))
+            .flat_map(|(_, read)| read.iter().cloned())
+            .collect();
+    }
+}
+
+/// What each attribute refers to, with the module each token is written in where that is not
+/// `module` (a value passed in from the caller, or out of a module called).
+fn references_in(
+    values: &Value,
+    module: &str,
+    foreign: &HashMap<String, String>,
+) -> Vec<Reference> {
+    let mut out = Vec::new();
+    crate::pointer::for_each_leaf(values, |attribute, leaf| {
+        let Value::String(text) = leaf else { return };
+        for span in crate::expr::template_spans(text) {
+            let written = foreign.get(&text[span.clone()]).filter(|m| *m != module);
+            let body = &text[span.start + 2..span.end - 1];
+            for target in crate::expr::references(body) {
+                out.push(Reference {
+                    attribute: attribute.to_owned(),
+                    target: target.to_owned(),
+                    module: written.cloned(),
+                    via: Vec::new(),
+                });
+            }
+        }
+    });
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a string holds more than references to other resources, which evaluate to themselves.
+fn worth_evaluating(text: &str) -> bool {
+    crate::expr::template_spans(text).iter().any(|span| {
+        let body = text[span.start + 2..span.end - 1].trim();
+        match crate::expr::references(body).as_slice() {
+            [only] if *only == body => {
+                ["var.", "local.", "count.", "each.", "module."]
+                    .iter()
+                    .any(|root| only.starts_with(root))
+                    || only.contains("count.")
+                    || only.contains("each.")
+            }
+            _ => true,
+        }
+    })
+}

@@ -1,0 +1,518 @@
+//! Module instances: the root module of a directory and the modules it calls, each with its
+//! variables, locals and outputs, evaluated once, on first use.
+//!
+//! A call with a local `source` (`./modules/network`) is followed, as is one that
+//! `terraform init` downloaded (`.terraform/modules/modules.json` says where). Each value
+//! carries the module its unknown parts are written in: a subnet reference passed into
+//! `module.eks` as `var.subnet_ids` still names the root's `aws_subnet.private`.
+
+use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json_reading};
+use crate::load::{LoadError, Problem};
+use crate::model::{Address, Declared, Document, Hop};
+use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// How many names one evaluation may pass through (locals, variables, outputs, across
+/// modules): each is a level of recursion.
+const MAX_CHAIN: usize = 64;
+/// How deeply modules may call modules.
+const MAX_MODULE_DEPTH: usize = 16;
+/// What a module call's body holds besides the module's arguments.
+const META_ARGUMENTS: &[&str] = &[
+    "source",
+    "version",
+    "providers",
+    "depends_on",
+    "count",
+    "for_each",
+    "//",
+];
+
+/// Every module instance of every root module.
+#[derive(Default)]
+pub(super) struct Tree {
+    pub instances: Vec<Instance>,
+    /// Names being evaluated, across modules, to end circles and runaway chains.
+    depth: Cell<usize>,
+}
+
+/// One module instance.
+pub(super) struct Instance {
+    /// `""` for a root module, `module.network`, `module.a.module.b`.
+    pub path: String,
+    pub directory: PathBuf,
+    /// Its files, by index into the documents.
+    pub documents: Vec<usize>,
+    /// The instance that calls it, and the call's arguments.
+    parent: Option<(usize, Map<String, Value>)>,
+    children: HashMap<String, usize>,
+    /// `var.x`, `local.y`, `output.z` → the file and pointer of the declaration.
+    declared: HashMap<String, (PathBuf, String)>,
+    /// Each variable's value without a caller: the variable files' (root), else the default.
+    values: HashMap<String, Option<Value>>,
+    /// The variable file that sets each variable set by one.
+    set_in: HashMap<String, PathBuf>,
+    locals: HashMap<String, Value>,
+    outputs: HashMap<String, Value>,
+    evaluated: RefCell<HashMap<String, (Evaluated, Vec<Hop>)>>,
+    evaluating: RefCell<BTreeSet<String>>,
+    /// `${…}` tokens in this module's values that are written in another module: token →
+    /// that module's path.
+    pub foreign: RefCell<HashMap<String, String>>,
+}
+
+impl Instance {
+    fn new(
+        path: String,
+        directory: PathBuf,
+        documents: Vec<usize>,
+        all: &[Document],
+        mut assigned: BTreeMap<String, (Value, PathBuf)>,
+    ) -> Instance {
+        let mut instance = Instance {
+            path,
+            directory,
+            documents,
+            parent: None,
+            children: HashMap::new(),
+            declared: HashMap::new(),
+            values: HashMap::new(),
+            set_in: HashMap::new(),
+            locals: HashMap::new(),
+            outputs: HashMap::new(),
+            evaluated: RefCell::default(),
+            evaluating: RefCell::default(),
+            foreign: RefCell::default(),
+        };
+        for &i in &instance.documents.clone() {
+            for declaration in &all[i].declarations {
+                let (prefix, value) = (declaration.kind, declaration.value.clone());
+                let name = declaration.name.clone();
+                let key = match prefix {
+                    Declared::Variable => {
+                        let value = match assigned.remove(&name) {
+                            Some((value, file)) => {
+                                instance.set_in.insert(name.clone(), file);
+                                Some(value)
+                            }
+                            None => value,
+                        };
+                        instance.values.insert(name.clone(), value);
+                        format!("var.{name}")
+                    }
+                    Declared::Local => {
+                        instance
+                            .locals
+                            .insert(name.clone(), value.unwrap_or(Value::Null));
+                        format!("local.{name}")
+                    }
+                    Declared::Output => {
+                        instance
+                            .outputs
+                            .insert(name.clone(), value.unwrap_or(Value::Null));
+                        format!("output.{name}")
+                    }
+                    Declared::Module => continue,
+                };
+                instance
+                    .declared
+                    .insert(key, (all[i].path.clone(), declaration.pointer.clone()));
+            }
+        }
+        instance
+    }
+
+    /// The module calls of its files: name, body, and the file that makes the call.
+    fn calls<'d>(&self, all: &'d [Document]) -> Vec<(&'d str, &'d Map<String, Value>)> {
+        self.documents
+            .iter()
+            .flat_map(|&i| &all[i].declarations)
+            .filter(|d| d.kind == Declared::Module)
+            .filter_map(|d| Some((d.name.as_str(), d.value.as_ref()?.as_object()?)))
+            .collect()
+    }
+}
+
+impl Tree {
+    /// Adds a root module and, recursively, the modules it calls; their files are appended to
+    /// `documents`. Returns the root's index.
+    pub fn add_root(
+        &mut self,
+        files: Vec<usize>,
+        directory: PathBuf,
+        documents: &mut Vec<Document>,
+        assigned: BTreeMap<String, (Value, PathBuf)>,
+        notes: &mut Vec<String>,
+    ) -> usize {
+        let root = self.instances.len();
+        self.instances.push(Instance::new(
+            String::new(),
+            directory.clone(),
+            files,
+            documents,
+            assigned,
+        ));
+        let downloaded = downloaded_modules(&directory);
+        self.add_children(root, documents, &downloaded, &mut vec![directory], notes);
+        root
+    }
+
+    fn add_children(
+        &mut self,
+        parent: usize,
+        documents: &mut Vec<Document>,
+        downloaded: &HashMap<String, PathBuf>,
+        ancestors: &mut Vec<PathBuf>,
+        notes: &mut Vec<String>,
+    ) {
+        let calls: Vec<(String, Map<String, Value>)> = self.instances[parent]
+            .calls(documents)
+            .into_iter()
+            .map(|(name, body)| (name.to_owned(), body.clone()))
+            .collect();
+        let parent_path = self.instances[parent].path.clone();
+        for (name, body) in calls {
+            let path = if parent_path.is_empty() {
+                format!("module.{name}")
+            } else {
+                format!("{parent_path}.module.{name}")
+            };
+            if body.contains_key("count") || body.contains_key("for_each") {
+                notes.push(format!(
+                    "{path} has `count` or `for_each`: payplat does not follow it yet; what it outputs is unknown"
+                ));
+                continue;
+            }
+            let key = path.replace("module.", "");
+            let Some(directory) =
+                module_directory(&self.instances[parent].directory, &body, &key, downloaded)
+            else {
+                continue;
+            };
+            if ancestors.len() > MAX_MODULE_DEPTH
+                || ancestors.iter().any(|a| same_directory(a, &directory))
+            {
+                notes.push(format!(
+                    "{path} calls {} again or nests too deeply; it is not followed",
+                    directory.display()
+                ));
+                continue;
+            }
+            let files = match load_module(&directory, &path) {
+                Ok(files) => files,
+                Err(error) => {
+                    notes.push(format!("{path} is not followed: {error}"));
+                    continue;
+                }
+            };
+            let first = documents.len();
+            documents.extend(files);
+            let arguments: Map<String, Value> = body
+                .into_iter()
+                .filter(|(k, _)| !META_ARGUMENTS.contains(&k.as_str()))
+                .collect();
+            let mut child = Instance::new(
+                path,
+                directory.clone(),
+                (first..documents.len()).collect(),
+                documents,
+                BTreeMap::new(),
+            );
+            child.parent = Some((parent, arguments));
+            let index = self.instances.len();
+            self.instances.push(child);
+            self.instances[parent].children.insert(name, index);
+            ancestors.push(directory);
+            self.add_children(index, documents, downloaded, ancestors, notes);
+            ancestors.pop();
+        }
+    }
+
+    /// Names as seen from instance `at`.
+    pub fn view(&self, at: usize) -> View<'_> {
+        View { tree: self, at }
+    }
+
+    /// Records that the tokens of `value`, evaluated in instance `from`, are written where they
+    /// were in `from`, as seen from instance `into`.
+    fn adopt(&self, into: usize, from: usize, value: &Value) {
+        let source = &self.instances[from];
+        let target = &self.instances[into];
+        let mut foreign = target.foreign.borrow_mut();
+        let known = source.foreign.borrow();
+        crate::pointer::for_each_leaf(value, |_, leaf| {
+            let Value::String(text) = leaf else { return };
+            for span in crate::expr::template_spans(text) {
+                let token = &text[span];
+                let written = known.get(token).unwrap_or(&source.path);
+                if *written != target.path {
+                    foreign.insert(token.to_owned(), written.clone());
+                }
+            }
+        });
+    }
+}
+
+/// The files of a called module directory, their resources addressed in the module.
+fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>, String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(directory)
+        .map_err(|e| format!("cannot read {}: {e}", directory.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.is_file() && p.to_string_lossy().ends_with(".tf.json"))
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let mut document = crate::load::load_file(&name).map_err(|e| e.to_string())?;
+        for resource in &mut document.resources {
+            let address = &resource.address;
+            resource.address = Address::new(
+                Some(path.to_owned()),
+                address.mode,
+                address.resource_type.as_str(),
+                address.name.as_str(),
+                None,
+            );
+        }
+        files.push(document);
+    }
+    Ok(files)
+}
+
+/// Where a module call's code is: a local `source` beside the caller, or the directory
+/// `terraform init` downloaded it to. Anything else is not in these inputs.
+fn module_directory(
+    caller: &Path,
+    body: &Map<String, Value>,
+    key: &str,
+    downloaded: &HashMap<String, PathBuf>,
+) -> Option<PathBuf> {
+    let source = body.get("source")?.as_str()?;
+    if source.starts_with("./") || source.starts_with("../") {
+        return Some(super::normalize(&caller.join(source)));
+    }
+    downloaded.get(key).cloned()
+}
+
+/// `.terraform/modules/modules.json`: module keys (`network`, `eks.node_group`) → directories.
+fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "Modules", default)]
+        modules: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "Dir")]
+        dir: String,
+    }
+    let manifest = root.join(".terraform/modules/modules.json");
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return HashMap::new();
+    };
+    serde_json::from_str::<Manifest>(&text)
+        .map(|m| {
+            m.modules
+                .into_iter()
+                .filter(|e| !e.key.is_empty())
+                .map(|e| (e.key, root.join(e.dir)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn same_directory(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The names of one module instance.
+pub(super) struct View<'t> {
+    tree: &'t Tree,
+    at: usize,
+}
+
+impl View<'_> {
+    fn instance(&self) -> &Instance {
+        &self.tree.instances[self.at]
+    }
+
+    /// Evaluates `name` once, with what it was read through.
+    fn cached(
+        &self,
+        name: &str,
+        evaluate: impl FnOnce(&RefCell<Vec<Hop>>) -> Evaluated,
+    ) -> Evaluated {
+        let instance = self.instance();
+        if let Some((done, _)) = instance.evaluated.borrow().get(name) {
+            return done.clone();
+        }
+        if !instance.evaluating.borrow_mut().insert(name.to_owned()) {
+            return Err(Stop::Invalid(format!("{name} refers to itself")));
+        }
+        let depth = self.tree.depth.get();
+        let value = if depth >= MAX_CHAIN {
+            Err(Stop::Invalid(format!(
+                "values refer to values more than {MAX_CHAIN} deep"
+            )))
+        } else {
+            self.tree.depth.set(depth + 1);
+            let read = RefCell::default();
+            let value = evaluate(&read);
+            self.tree.depth.set(depth);
+            instance
+                .evaluated
+                .borrow_mut()
+                .insert(name.to_owned(), (value.clone(), read.into_inner()));
+            value
+        };
+        instance.evaluating.borrow_mut().remove(name);
+        value
+    }
+
+    /// The hop of a name declared in this instance.
+    fn hop(&self, name: &str) -> Option<Hop> {
+        let instance = self.instance();
+        let (file, pointer) = instance.declared.get(name)?;
+        let set_in = name
+            .strip_prefix("var.")
+            .and_then(|variable| instance.set_in.get(variable))
+            .and_then(|path| path.file_name())
+            .map(|file| file.to_string_lossy().into_owned());
+        let shown = match name.strip_prefix("output.") {
+            Some(output) => format!("{}.{output}", instance.path),
+            None if instance.path.is_empty() => name.to_owned(),
+            None => format!("{}.{name}", instance.path),
+        };
+        Some(Hop {
+            name: shown,
+            pointer: pointer.clone(),
+            file: Some(file.clone()),
+            set_in,
+            evaluated: true,
+        })
+    }
+}
+
+impl Names for View<'_> {
+    fn variable(&self, name: &str) -> Evaluated {
+        let instance = self.instance();
+        if let Some((parent, arguments)) = &instance.parent
+            && let Some(argument) = arguments.get(name)
+        {
+            let (parent, argument) = (*parent, argument.clone());
+            let value = self.cached(&format!("var.{name}"), |read| {
+                evaluate_json_reading(&argument, &self.tree.view(parent), read)
+            });
+            if let Ok(value) = &value {
+                self.tree.adopt(self.at, parent, &value.value);
+            }
+            return value;
+        }
+        match instance.values.get(name) {
+            Some(Some(value)) => Ok(Partial::known(value.clone())),
+            // Set on the command line or in the environment, or declared in a file payplat
+            // does not read: Terraform knows it, these inputs do not.
+            _ => Err(Stop::Unknown),
+        }
+    }
+
+    fn local(&self, name: &str) -> Evaluated {
+        let Some(expression) = self.instance().locals.get(name) else {
+            return Err(Stop::Unknown);
+        };
+        self.cached(&format!("local.{name}"), |read| {
+            evaluate_json_reading(expression, self, read)
+        })
+    }
+
+    fn module_output(&self, call: &str, output: &str) -> Evaluated {
+        let Some(&child) = self.instance().children.get(call) else {
+            return Err(Stop::Unknown);
+        };
+        let view = self.tree.view(child);
+        let Some(expression) = view.instance().outputs.get(output) else {
+            return Err(Stop::Invalid(format!(
+                "module.{call} has no output `{output}`"
+            )));
+        };
+        let value = view.cached(&format!("output.{output}"), |read| {
+            evaluate_json_reading(expression, &view, read)
+        });
+        if let Ok(value) = &value {
+            self.tree.adopt(self.at, child, &value.value);
+        }
+        value
+    }
+
+    fn through(&self, name: &str) -> Vec<Hop> {
+        let (view, key) = match name.strip_prefix("module.").and_then(|r| r.split_once('.')) {
+            Some((call, output)) => match self.instance().children.get(call) {
+                Some(&child) => (self.tree.view(child), format!("output.{output}")),
+                None => return Vec::new(),
+            },
+            None => (self.tree.view(self.at), name.to_owned()),
+        };
+        let mut hops: Vec<Hop> = view.hop(&key).into_iter().collect();
+        if let Some((_, read)) = view.instance().evaluated.borrow().get(&key) {
+            hops.extend(read.iter().cloned());
+        }
+        hops
+    }
+}
+
+/// Variable values from the directory's variable files, later files winning, as Terraform
+/// reads them: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars[.json]` by name.
+pub(super) fn variable_files(
+    directory: &Path,
+    errors: &mut Vec<LoadError>,
+) -> BTreeMap<String, (Value, PathBuf)> {
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(super::readable(directory))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+        .map(|name| directory.join(name))
+        .collect();
+    auto.sort();
+    let mut files = vec![
+        directory.join("terraform.tfvars"),
+        directory.join("terraform.tfvars.json"),
+    ];
+    files.extend(auto);
+    let mut values = BTreeMap::new();
+    for path in files.into_iter().filter(|path| path.is_file()) {
+        match read_variables(&path) {
+            Ok(read) => values.extend(
+                read.into_iter()
+                    .map(|(name, value)| (name, (value, path.clone()))),
+            ),
+            Err(problem) => errors.push(LoadError::new(&path, problem)),
+        }
+    }
+    values
+}
+
+fn read_variables(path: &Path) -> Result<Map<String, Value>, Problem> {
+    let text = std::fs::read_to_string(path).map_err(Problem::Read)?;
+    let parsed: Result<Value, String> = if path.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        hcl::from_str(&text).map_err(|e| e.to_string())
+    };
+    match parsed {
+        Ok(Value::Object(values)) => Ok(values),
+        Ok(_) => Err(Problem::Variables(
+            "variable values must be an object".to_owned(),
+        )),
+        Err(message) => Err(Problem::Variables(message)),
+    }
+}
