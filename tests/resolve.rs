@@ -218,3 +218,41 @@ fn modules_are_followed_and_circles_through_them_end() {
         inputs.notes
     );
 }
+
+#[test]
+fn expressions_that_would_build_without_end_stop() {
+    let mut locals = serde_json::Map::new();
+    locals.insert(
+        "wide".into(),
+        json!("${[for i in range(1024) : [for j in range(1024) : [for k in range(1024) : k]]]}"),
+    );
+    locals.insert("s0".into(), json!("abcdefghijklmnopqrstuvwxyz0123456789"));
+    for i in 0..60 {
+        locals.insert(
+            format!("s{}", i + 1),
+            json!(format!("${{local.s{i}}}${{local.s{i}}}")),
+        );
+    }
+    let dir = directory(&[(
+        "main.tf.json",
+        json!({"locals": locals, "resource": {"aws_ecr_repository": {
+            "wide": {"name": "${length(local.wide)}"},
+            "long": {"name": "${length(local.s60)}"},
+            "fine": {"name": "${length(local.s3)}"}}}}),
+    )]);
+    // Unbounded, the first would build a thousand million values and the second a string of
+    // 36 · 2⁶⁰ bytes.
+    let inputs = load(&dir, None);
+    assert_eq!(
+        values(&inputs, "aws_ecr_repository.wide")["name"],
+        json!("${length(local.wide)}")
+    );
+    assert_eq!(
+        values(&inputs, "aws_ecr_repository.long")["name"],
+        json!("${length(local.s60)}")
+    );
+    assert_eq!(
+        values(&inputs, "aws_ecr_repository.fine")["name"],
+        json!(288)
+    );
+}

@@ -74,6 +74,12 @@ pub(crate) trait Names {
     fn variable(&self, name: &str) -> Evaluated;
     /// `local.NAME`, evaluated.
     fn local(&self, name: &str) -> Evaluated;
+    /// Takes `cost` from what evaluation may produce in all (values built by `for` and by
+    /// functions), so that hostile expressions end instead of exhausting memory.
+    fn spend(&self, cost: usize) -> Result<(), Stop> {
+        let _ = cost;
+        Ok(())
+    }
     /// `module.CALL.OUTPUT`, evaluated in the module called.
     fn module_output(&self, call: &str, output: &str) -> Evaluated {
         let _ = (call, output);
@@ -197,10 +203,9 @@ pub(crate) fn evaluate_string_reading(
         at = span.end;
     }
     out.push_str(&text[at..]);
-    Ok(Partial {
-        value: Value::String(out),
-        tokens,
-    })
+    let value = Value::String(out);
+    names.spend(cost(&value))?;
+    Ok(Partial { value, tokens })
 }
 
 /// How deeply brackets may nest in one expression: real ones nest a few levels; the parser
@@ -466,10 +471,9 @@ impl Evaluator<'_> {
                 Element::Directive(_) => return Err(Stop::Unknown),
             }
         }
-        Ok(Partial {
-            value: Value::String(out),
-            tokens,
-        })
+        let value = Value::String(out);
+        self.names.spend(cost(&value))?;
+        Ok(Partial { value, tokens })
     }
 
     fn traverse(&self, mut value: Partial, operators: &[TraversalOperator]) -> Evaluated {
@@ -578,6 +582,7 @@ impl Evaluator<'_> {
             return Err(Stop::Unknown);
         }
         let value = (function.apply)(&arguments).map_err(Stop::Invalid)?;
+        self.names.spend(cost(&value))?;
         let tokens = tokens && contains_token(&value);
         Ok(Partial { value, tokens })
     }
@@ -648,6 +653,7 @@ impl Evaluator<'_> {
             };
             if keep {
                 let value = inner.expression(&for_expr.value_expr)?;
+                self.names.spend(1 + cost(&value.value))?;
                 tokens |= value.tokens;
                 match &for_expr.key_expr {
                     Some(key_expr) => {
@@ -721,6 +727,21 @@ fn binary_operation(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Resul
             }
         }
     })
+}
+
+/// What building a value costs: a unit per value, and per 64 bytes of text.
+fn cost(value: &Value) -> usize {
+    match value {
+        Value::String(s) => 1 + s.len() / 64,
+        Value::Array(items) => 1 + items.iter().map(cost).sum::<usize>(),
+        Value::Object(members) => {
+            1 + members
+                .iter()
+                .map(|(k, v)| k.len() / 64 + cost(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
 }
 
 fn contains_token(value: &Value) -> bool {

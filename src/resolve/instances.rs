@@ -115,6 +115,10 @@ impl Names for InstanceNames<'_> {
         self.module.through(name)
     }
 
+    fn spend(&self, cost: usize) -> Result<(), Stop> {
+        self.module.spend(cost)
+    }
+
     fn instance(&self, root: &str, name: &str) -> Evaluated {
         let value = match (&self.key, root, name) {
             (InstanceKey::Count(i), "count", "index") => Value::from(*i),

@@ -36,6 +36,8 @@ pub(super) struct Tree {
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
+    /// What expressions have built so far (see [`Names::spend`]).
+    spent: Cell<usize>,
 }
 
 /// One module instance.
@@ -401,7 +403,22 @@ impl View<'_> {
     }
 }
 
+/// What the expressions of all the inputs may build, in [`Names::spend`] units: real
+/// configurations build a few thousand values.
+const BUDGET: usize = 4_000_000;
+
 impl Names for View<'_> {
+    fn spend(&self, cost: usize) -> Result<(), Stop> {
+        let spent = self.tree.spent.get().saturating_add(cost);
+        self.tree.spent.set(spent);
+        if spent > BUDGET {
+            return Err(Stop::Invalid(
+                "the expressions build more values than any real configuration; payplat stops evaluating them".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
     fn variable(&self, name: &str) -> Evaluated {
         let instance = self.instance();
         if let Some((parent, arguments)) = &instance.parent
