@@ -1,9 +1,9 @@
 //! Turns the paths a user names into the inputs to load.
 //!
 //! A file named explicitly is always loaded (if it is not Terraform, that is its error). In a
-//! directory: every `*.tf.json` (so `cdktf.out/stacks/*/cdk.tf.json`, which is usually
-//! git-ignored, is found too) and every other `*.json` that looks like `terraform show -json`
-//! output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
+//! directory: every `*.tf` and `*.tf.json` (so `cdktf.out/stacks/*/cdk.tf.json`, which is
+//! usually git-ignored, is found too) and every other `*.json` that looks like
+//! `terraform show -json` output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
 //! a link back to an ancestor is reported and not followed again.
 
 use crate::load::{Input, LoadError, Problem};
@@ -92,7 +92,7 @@ fn walk(root: &Path, found: &mut Discovered) {
 
 fn is_candidate(path: &Path) -> bool {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    if name.ends_with(".tf.json") {
+    if name.ends_with(".tf.json") || name.ends_with(".tf") {
         return true;
     }
     name.ends_with(".json") && looks_like_terraform_output(path)

@@ -1,7 +1,7 @@
 //! `payplat inspect`: the normalized model as payplat sees it, for users and rule authors.
 
 use crate::load::LoadError;
-use crate::locate::{locate_all, positions};
+use crate::locate::positions;
 use crate::model::{Action, Document, Index, Kind, Mode, Reference, Resource};
 use serde::Serialize;
 use serde_json::Value;
@@ -87,10 +87,7 @@ pub fn report<'a>(
 }
 
 fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
-    let spans = locate_all(
-        &document.text,
-        document.resources.iter().map(|r| r.pointer.as_str()),
-    );
+    let spans = document.locate_all(document.resources.iter().map(|r| r.pointer.as_str()));
     let starts: Vec<usize> = document
         .resources
         .iter()

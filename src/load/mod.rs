@@ -3,6 +3,7 @@
 //! Decoding and JSON errors are reported with the file and, where the JSON breaks, the line and
 //! column. Each form has its own module; they all produce the same [`Resource`] model.
 
+mod hcl;
 mod plan;
 mod tfjson;
 mod tree;
@@ -82,10 +83,10 @@ impl LoadError {
                 "hashicorp/setup-terraform's wrapper adds its own lines to the output; set \
                  `terraform_wrapper: false`, or write the plan with `terraform show -json tfplan > plan.json`",
             ),
-            Problem::NativeSyntax => Some(
-                "payplat reads JSON only: rename native-syntax files to `.tf`, or check the plan instead \
-                 (`terraform show -json tfplan > plan.json`)",
-            ),
+            Problem::NativeSyntax => {
+                Some("name files of Terraform's native syntax `.tf`: payplat reads them as HCL")
+            }
+            Problem::Hcl(_) => Some("`terraform validate` shows the same place"),
             Problem::TooDeep(_) => {
                 Some("Terraform documents nest far less deeply; this is not one")
             }
@@ -138,6 +139,9 @@ pub enum Problem {
     /// Text that is not JSON.
     #[error("not JSON: {0}")]
     NotJson(String),
+    /// Terraform's native syntax that does not parse.
+    #[error("not valid Terraform (HCL): {0}")]
+    Hcl(String),
     /// Nesting beyond serde_json's limit.
     #[error("the JSON nests too deeply: {0}")]
     TooDeep(String),
@@ -197,13 +201,22 @@ const CONFIG_BLOCKS: &[&str] = &[
     "variable",
 ];
 
-/// Loads one document from its raw bytes. `path` names it in errors and reports.
+/// Whether a path names a file of Terraform's native syntax (`main.tf`, not `main.tf.json`).
+pub fn is_native(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tf")
+}
+
+/// Loads one document from its raw bytes. `path` names it in errors and reports; a `.tf` path
+/// is read as Terraform's native syntax, anything else as JSON.
 pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     let text = decode(bytes).map_err(|(position, problem)| LoadError {
         path: path.to_owned(),
         position,
         problem,
     })?;
+    if is_native(path) {
+        return load_native(path, text);
+    }
     if text.trim().is_empty() {
         return Err(LoadError::new(path, Problem::Empty));
     }
@@ -241,6 +254,31 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         sha256: None,
         declarations,
         context: false,
+        spans: None,
+    })
+}
+
+fn load_native(path: &Path, text: String) -> Result<Document, LoadError> {
+    let parsed = hcl::load(&text).map_err(|(offset, problem)| {
+        let position = crate::locate::position(&text, offset.min(text.len()));
+        LoadError::at(path, position.line, position.column, problem)
+    })?;
+    let mut resources = parsed.resources;
+    for resource in &mut resources {
+        mark_secret_content(resource);
+    }
+    Ok(Document {
+        path: path.to_owned(),
+        kind: Kind::Hcl,
+        format_version: None,
+        tool_version: None,
+        module_count: parsed.module_count,
+        resources,
+        text,
+        sha256: None,
+        declarations: parsed.declarations,
+        context: false,
+        spans: Some(parsed.spans),
     })
 }
 
@@ -264,15 +302,15 @@ fn load_top(top: &Top) -> Result<Loaded, Problem> {
                     .and_then(|m| m.pointer("/metadata/version").cloned()),
             ),
         ),
-        Kind::Tfjson => (None, None),
+        Kind::Tfjson | Kind::Hcl => (None, None),
     };
     let (resources, module_count) = match kind {
         Kind::Plan => plan::load_plan(top)?,
         Kind::State => plan::load_state(top)?,
-        Kind::Tfjson | Kind::Cdktf => tfjson::load(top)?,
+        Kind::Tfjson | Kind::Cdktf | Kind::Hcl => tfjson::load(top)?,
     };
     let declarations = match kind {
-        Kind::Tfjson | Kind::Cdktf => tfjson::declarations(top)?,
+        Kind::Tfjson | Kind::Cdktf | Kind::Hcl => tfjson::declarations(top)?,
         Kind::Plan | Kind::State => Vec::new(),
     };
     Ok(Loaded {

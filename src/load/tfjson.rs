@@ -155,7 +155,7 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
 }
 
 /// What each attribute of configuration `values` refers to, read from its `${…}` templates.
-fn references_in(values: &Value) -> Vec<Reference> {
+pub(super) fn references_in(values: &Value) -> Vec<Reference> {
     let mut out = Vec::new();
     pointer::for_each_leaf(values, |attribute, leaf| {
         let Value::String(text) = leaf else { return };

@@ -24,12 +24,14 @@ pub enum Kind {
     Tfjson,
     /// CDKTF synth output (`cdk.tf.json`)
     Cdktf,
+    /// Terraform's native syntax (`.tf`)
+    Hcl,
 }
 
 impl Kind {
     /// Configuration files declare resources; plans and states hold their instances.
     pub fn is_configuration(self) -> bool {
-        matches!(self, Kind::Tfjson | Kind::Cdktf)
+        matches!(self, Kind::Tfjson | Kind::Cdktf | Kind::Hcl)
     }
 }
 
@@ -40,6 +42,7 @@ impl fmt::Display for Kind {
             Kind::State => "state",
             Kind::Tfjson => "tfjson",
             Kind::Cdktf => "cdktf",
+            Kind::Hcl => "hcl",
         })
     }
 }
@@ -249,9 +252,23 @@ impl Document {
                     .flat_map(move |base| r.sensitive.iter().map(move |s| format!("{base}{s}")))
             })
             .collect();
-        crate::locate::locate_all(&self.text, pointers.iter().map(String::as_str))
+        self.locate_all(pointers.iter().map(String::as_str))
             .into_values()
             .collect()
+    }
+
+    /// The spans of every pointer that names a value in the document.
+    pub fn locate_all<'p>(
+        &self,
+        pointers: impl IntoIterator<Item = &'p str>,
+    ) -> std::collections::HashMap<&'p str, crate::locate::Span> {
+        match &self.spans {
+            Some(spans) => pointers
+                .into_iter()
+                .filter_map(|p| Some((p, *spans.get(p)?)))
+                .collect(),
+            None => crate::locate::locate_all(&self.text, pointers),
+        }
     }
 }
 
@@ -280,6 +297,9 @@ pub struct Document {
     /// Read only because a file of the same module directory was named: its resources and
     /// values inform the checks of the others; none of its own is checked or reported.
     pub context: bool,
+    /// Where each pointer's source is, for a form that is not JSON (`.tf`): known when it was
+    /// read. A JSON document is located on demand, by scanning its text.
+    pub spans: Option<std::collections::HashMap<String, crate::locate::Span>>,
 }
 
 /// A named value a configuration file declares for its module.

@@ -53,7 +53,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
             continue;
         }
         // A directory another module calls is checked as that module, not as a root.
-        if first.kind == Kind::Tfjson && called.contains(&normalize(&directory)) {
+        if is_module_file(first) && called.contains(&normalize(&directory)) {
             for &i in &group {
                 documents[i].context = true;
             }
@@ -91,6 +91,12 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
     context_last(documents, &mut resolved.modules);
     resolved.modules.sort();
     resolved
+}
+
+/// A file that is part of its directory's module: `*.tf` and `*.tf.json` (CDKTF's `cdk.tf.json`
+/// is a whole stack).
+fn is_module_file(document: &Document) -> bool {
+    matches!(document.kind, Kind::Tfjson | Kind::Hcl) && document.path != Path::new("<stdin>")
 }
 
 /// The directories that some configuration's module calls name as a local `source`.
@@ -155,12 +161,12 @@ fn context_last(documents: &mut Vec<Document>, modules: &mut Modules) {
     }
 }
 
-/// Reads the `*.tf.json` files beside each named one that were not named themselves.
+/// Reads the `*.tf` and `*.tf.json` files beside each named one that were not named themselves.
 fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<String>) {
     let named: BTreeSet<&Path> = read.iter().copied().collect();
     let directories: BTreeSet<PathBuf> = documents
         .iter()
-        .filter(|d| d.kind == Kind::Tfjson && d.path != Path::new("<stdin>"))
+        .filter(|d| is_module_file(d))
         .filter_map(|d| d.path.parent().map(Path::to_owned))
         .collect();
     for directory in directories {
@@ -172,14 +178,14 @@ fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<St
             .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
             .filter_map(|entry| {
                 let name = entry.file_name().into_string().ok()?;
-                name.ends_with(".tf.json").then(|| directory.join(name))
+                (name.ends_with(".tf.json") || name.ends_with(".tf")).then(|| directory.join(name))
             })
             .filter(|path| !named.contains(path.as_path()))
             .collect();
         siblings.sort();
         for path in siblings {
             match crate::load::load_file(&path) {
-                Ok(mut document) if document.kind == Kind::Tfjson => {
+                Ok(mut document) if is_module_file(&document) => {
                     document.context = true;
                     documents.push(document);
                 }
@@ -201,15 +207,15 @@ fn readable(directory: &Path) -> &Path {
     }
 }
 
-/// `*.tf.json` files of one directory form one module; anything else stands alone. Files that
+/// `*.tf` and `*.tf.json` files of one directory form one module; anything else stands alone. Files that
 /// declare the same resource, variable or local twice cannot be one module (Terraform would
 /// refuse the directory), so each is checked alone.
 fn group(documents: &[Document], notes: &mut Vec<String>) -> Vec<Vec<usize>> {
     let mut by_directory: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     let mut modules = Vec::new();
     for (i, document) in documents.iter().enumerate() {
-        match (&document.kind, document.path.parent()) {
-            (Kind::Tfjson, Some(directory)) if document.path != Path::new("<stdin>") => {
+        match document.path.parent() {
+            Some(directory) if is_module_file(document) => {
                 by_directory
                     .entry(directory.to_owned())
                     .or_default()

@@ -263,7 +263,10 @@ fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>, String> {
         .map_err(|e| format!("cannot read {}: {e}", directory.display()))?
         .flatten()
         .map(|entry| entry.path())
-        .filter(|p| p.is_file() && p.to_string_lossy().ends_with(".tf.json"))
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            p.is_file() && (name.ends_with(".tf.json") || name.ends_with(".tf"))
+        })
         .collect();
     names.sort();
     let mut files = Vec::new();

@@ -14,7 +14,7 @@ mod values;
 use super::index::ModuleIndex;
 use super::schema::Rule;
 use crate::finding::{Checked, Finding, Status, Step, Verdict};
-use crate::locate::{Position, Span, locate_all, positions};
+use crate::locate::{Position, Span, positions};
 use crate::model::{Document, Resource};
 use outcome::Outcome;
 use rayon::prelude::*;
@@ -172,7 +172,7 @@ fn locate_places(document: &Document, pointers: &[&str]) -> Vec<(Option<Span>, O
         .iter()
         .flat_map(|p| crate::pointer::ancestors(p).chain(std::iter::once(*p)))
         .collect();
-    let spans = locate_all(&document.text, candidates.iter().copied());
+    let spans = document.locate_all(candidates.iter().copied());
     let found: Vec<Option<Span>> = pointers
         .iter()
         .map(|pointer| {
