@@ -155,7 +155,7 @@ fn a_missing_path() {
 
 #[test]
 fn a_directory_without_terraform_inputs_is_an_error_not_a_pass() {
-    let dir = with_files(&[("notes.json", b"{\"a\": 1}"), ("main.tf", b"# HCL")]);
+    let dir = with_files(&[("notes.json", b"{\"a\": 1}"), ("main.tf.bak", b"# HCL")]);
     let output = Command::cargo_bin("payplat")
         .unwrap()
         .current_dir(dir.path())
