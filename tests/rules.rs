@@ -322,3 +322,57 @@ fn rule_files_with_errors_are_rejected_with_file_line_and_reason() {
         }
     }
 }
+
+/// Each finding as rule, address and verdict: what must not depend on the input's language.
+fn verdicts(documents: &[Document], modules: &Modules, rules: &RuleSet) -> Vec<String> {
+    let evaluation = evaluate(&rules.rules, documents, modules);
+    let mut found: Vec<String> = evaluation
+        .findings
+        .iter()
+        .map(|f| format!("{} {} {:?}", f.rule.code, f.resource.address, f.verdict))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn every_tf_json_fixture_has_an_hcl_twin_with_the_same_verdicts() {
+    let rules = builtin();
+    let mut twins = 0;
+    for rule_dir in files_in(&root().join("fixtures/rules")) {
+        for verdict in ["pass", "fail", "undetermined"] {
+            for fixture in files_in(&rule_dir.join(verdict)) {
+                let name = fixture.to_string_lossy().into_owned();
+                let twin = if fixture.is_dir() && !name.ends_with("-hcl") {
+                    PathBuf::from(format!("{name}-hcl"))
+                } else if name.ends_with(".tf.json") && !name.ends_with(".cdk.tf.json") {
+                    PathBuf::from(name.replace(".tf.json", ".tf"))
+                } else {
+                    continue;
+                };
+                assert!(twin.exists(), "{name} has no HCL twin {}", twin.display());
+                let (json_documents, json_modules) = load_fixture(&fixture);
+                let (hcl_documents, hcl_modules) = load_fixture(&twin);
+                assert_eq!(
+                    verdicts(&hcl_documents, &hcl_modules, &rules),
+                    verdicts(&json_documents, &json_modules, &rules),
+                    "{} and {name} differ",
+                    twin.display()
+                );
+                let evaluation = evaluate(&rules.rules, &hcl_documents, &hcl_modules);
+                for finding in &evaluation.findings {
+                    assert!(
+                        finding.document.path.extension().is_some_and(|e| e == "tf")
+                            && finding.position.is_some(),
+                        "{}: a finding of {} is not located in a .tf file",
+                        twin.display(),
+                        finding.resource.address
+                    );
+                }
+                twins += 1;
+            }
+        }
+    }
+    assert!(twins >= 50, "only {twins} twins");
+}
