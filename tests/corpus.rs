@@ -63,7 +63,9 @@ fn manifest_resource_count(document: &Document) -> usize {
         .filter(|r| match document.kind {
             Kind::Plan => r.pointer.starts_with("/planned_values/"),
             Kind::State => true,
-            Kind::Tfjson | Kind::Cdktf | Kind::Hcl => r.address.mode == payplat::model::Mode::Managed,
+            Kind::Tfjson | Kind::Cdktf | Kind::Hcl => {
+                r.address.mode == payplat::model::Mode::Managed
+            }
         })
         .count()
 }
