@@ -193,3 +193,66 @@ fn a_broken_file_never_quotes_its_content_in_the_error() {
     );
     assert!(!stderr.contains("canary"), "{stderr}");
 }
+
+#[test]
+fn broken_and_hostile_hcl_is_an_error_naming_file_and_line_beside_a_good_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    };
+    let depth = 100_000;
+    write("heredoc/main.tf", b"resource \"aws_iam_role\" \"r\" {\n  assume_role_policy = <<EOT\n{\"Version\": \"2012-10-17\"}\n");
+    write(
+        "brackets/main.tf",
+        format!(
+            "locals {{\n  deep = {}{}\n}}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+        .as_bytes(),
+    );
+    write(
+        "blocks/main.tf",
+        format!("{}{}", "a {\n".repeat(depth), "}\n".repeat(depth)).as_bytes(),
+    );
+    write(
+        "templates/main.tf",
+        format!(
+            "locals {{\n  deep = \"{}x{}\"\n}}\n",
+            "${\"".repeat(depth),
+            "\"}".repeat(depth)
+        )
+        .as_bytes(),
+    );
+    write("utf8/main.tf", b"locals {\n  a = \"\xff\"\n}\n");
+    write(
+        "good/main.tf",
+        b"resource \"aws_cloudwatch_log_group\" \"app\" {\n  retention_in_days = 30\n}\n",
+    );
+    let (code, stdout, stderr) = payplat_in(dir.path(), &["check", "."]);
+    assert_eq!(code, Some(2), "{stdout}");
+    for (file, line) in [
+        ("heredoc/main.tf", ":3:"),
+        ("brackets/main.tf", ":2:"),
+        ("blocks/main.tf", ":65:"),
+        ("templates/main.tf", ":2:"),
+        ("utf8/main.tf", ":2:"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("error: ./{file}{line}"))),
+            "{file}{line}: {stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains("EOT\n{"),
+        "an error quotes the file: {stderr}"
+    );
+    assert!(
+        stdout.contains("1 resource in 1 file"),
+        "the good file was not checked: {stdout}"
+    );
+}

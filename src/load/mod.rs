@@ -86,7 +86,10 @@ impl LoadError {
             Problem::NativeSyntax => {
                 Some("name files of Terraform's native syntax `.tf`: payplat reads them as HCL")
             }
-            Problem::Hcl(_) => Some("`terraform validate` shows the same place"),
+            Problem::Hcl(message) if message.contains("nest more than") => {
+                Some("Terraform configurations nest far less deeply; this is not one")
+            }
+            Problem::Hcl(_) => Some("fix the syntax there; `terraform validate` points at it too"),
             Problem::TooDeep(_) => {
                 Some("Terraform documents nest far less deeply; this is not one")
             }
