@@ -17,24 +17,33 @@ pub fn suppress(
 ) -> Vec<String> {
     let mut expired = BTreeSet::new();
     for finding in findings.iter_mut() {
-        let Some(suppression) = suppressions
+        let address = finding.resource.address.as_str();
+        // The configuration's word first, then the resource's own comment.
+        let (rule, pattern, reason, expires) = match suppressions
             .iter()
-            .find(|s| s.covers(finding.rule, finding.resource.address.as_str()))
-        else {
-            continue;
+            .find(|s| s.covers(finding.rule, address))
+        {
+            Some(s) => (&s.rule, s.address.as_str(), &s.reason, s.expires_on()),
+            None => match finding
+                .resource
+                .ignored
+                .iter()
+                .find(|i| finding.rule.is_named(&i.rule))
+            {
+                Some(i) => (&i.rule, address, &i.reason, i.until.clone()),
+                None => continue,
+            },
         };
-        match suppression.expires_on() {
+        match expires {
             Some(date) if date.as_str() < today => {
-                finding.detail.push_str(&format!(
-                    " (its suppression expired on {date}: {})",
-                    suppression.reason
-                ));
+                finding
+                    .detail
+                    .push_str(&format!(" (its suppression expired on {date}: {reason})"));
                 expired.insert(format!(
-                    "the suppression of {} for `{}` expired on {date}; it no longer applies",
-                    suppression.rule, suppression.address
+                    "the suppression of {rule} for `{pattern}` expired on {date}; it no longer applies"
                 ));
             }
-            _ => finding.status = Status::Suppressed(suppression.reason.clone()),
+            _ => finding.status = Status::Suppressed(reason.clone()),
         }
     }
     expired.into_iter().collect()

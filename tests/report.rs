@@ -418,3 +418,77 @@ fn exit_status_2_wins_over_findings() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no-such-file.json"), "{stderr}");
 }
+
+#[test]
+fn a_payplat_ignore_comment_in_hcl_suppresses_until_it_expires_and_needs_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"# Archived by the SIEM export, which keeps a year.
+# payplat:ignore PP501 reason="archived by the SIEM export" until=2999-01-01
+resource "aws_cloudwatch_log_group" "archive" {
+  for_each          = toset(["a", "b"])
+  retention_in_days = 1
+}
+
+// payplat:ignore log-group-retention reason="a past exception" until=2000-01-01
+resource "aws_cloudwatch_log_group" "old" {
+  retention_in_days = 1
+}
+
+# payplat:ignore PP101 reason="another rule's exception"
+resource "aws_cloudwatch_log_group" "other_rule" {
+  retention_in_days = 1
+}
+"#,
+    )
+    .unwrap();
+    let path = dir.path().join("main.tf");
+    let (code, stdout, stderr) = payplat(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stderr.contains("expired on 2000-01-01"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let status: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["address"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            (
+                "aws_cloudwatch_log_group.archive[\"a\"]".to_owned(),
+                "suppressed".to_owned()
+            ),
+            (
+                "aws_cloudwatch_log_group.archive[\"b\"]".to_owned(),
+                "suppressed".to_owned()
+            ),
+            (
+                "aws_cloudwatch_log_group.old".to_owned(),
+                "active".to_owned()
+            ),
+            (
+                "aws_cloudwatch_log_group.other_rule".to_owned(),
+                "active".to_owned()
+            ),
+        ]
+    );
+    std::fs::write(
+        &path,
+        "# payplat:ignore PP501\nresource \"aws_cloudwatch_log_group\" \"x\" {}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = payplat(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("main.tf:1:1: a `payplat:ignore` comment needs a reason"),
+        "{stderr}"
+    );
+}

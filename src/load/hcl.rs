@@ -11,7 +11,7 @@
 use super::Problem;
 use crate::expr;
 use crate::locate::Span;
-use crate::model::{Action, Address, Declaration, Declared, Mode, Resource};
+use crate::model::{Action, Address, Declaration, Declared, Ignore, Mode, Resource};
 use crate::pointer;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
@@ -74,9 +74,11 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
                 );
                 let values = reader.body(&block.body, &at);
                 reader.place(&at, block.span());
-                parsed
-                    .resources
-                    .push(resource(mode, resource_type, name, values, at));
+                let mut resource = resource(mode, resource_type, name, values, at);
+                if let Some(range) = block.span() {
+                    resource.ignored = ignores_above(text, range.start)?;
+                }
+                parsed.resources.push(resource);
             }
             ("variable", [name]) => {
                 let at = pointer::join(&pointer::join("", "variable"), name);
@@ -131,6 +133,64 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
     Ok(parsed)
 }
 
+/// The `# payplat:ignore RULE reason="…" until=YYYY-MM-DD` comments on the lines right above
+/// a block (`//` comments too). The reason is required and the date must be one, as in
+/// `payplat.toml`.
+fn ignores_above(text: &str, block_start: usize) -> Result<Vec<Ignore>, (usize, Problem)> {
+    let mut ignores = Vec::new();
+    let mut end = text[..block_start].rfind('\n').map_or(0, |at| at);
+    while end > 0 {
+        let start = text[..end].rfind('\n').map_or(0, |at| at + 1);
+        let line = text[start..end].trim();
+        let Some(comment) = line.strip_prefix('#').or_else(|| line.strip_prefix("//")) else {
+            break;
+        };
+        if let Some(directive) = comment.trim().strip_prefix("payplat:ignore") {
+            ignores.push(
+                ignore(directive).map_err(|message| (start, Problem::IgnoreComment(message)))?,
+            );
+        }
+        end = start.saturating_sub(1);
+    }
+    ignores.reverse();
+    Ok(ignores)
+}
+
+fn ignore(directive: &str) -> Result<Ignore, String> {
+    static FIELDS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"^\s+([\w-]+)((?:\s+(?:reason="(?:[^"\\]|\\.)*"|until=\S+))*)\s*$"#)
+            .expect("a valid pattern")
+    });
+    static FIELD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"reason="((?:[^"\\]|\\.)*)"|until=(\S+)"#).expect("a valid pattern")
+    });
+    let usage = "write `# payplat:ignore RULE reason=\"why\" until=YYYY-MM-DD` (until is optional)";
+    let fields = FIELDS
+        .captures(directive)
+        .ok_or_else(|| format!("a `payplat:ignore` comment it cannot read: {usage}"))?;
+    let (mut reason, mut until) = (None, None);
+    for field in FIELD.captures_iter(&fields[2]) {
+        if let Some(text) = field.get(1) {
+            reason = Some(text.as_str().replace("\\\"", "\""));
+        }
+        if let Some(date) = field.get(2) {
+            let date = date.as_str();
+            date.parse::<jiff::civil::Date>().map_err(|_| {
+                format!("`until={date}` in a `payplat:ignore` comment is not a date: {usage}")
+            })?;
+            until = Some(date.to_owned());
+        }
+    }
+    let reason = reason
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| format!("a `payplat:ignore` comment needs a reason: {usage}"))?;
+    Ok(Ignore {
+        rule: fields[1].to_owned(),
+        reason,
+        until,
+    })
+}
+
 /// The offset where brackets or braces first nest deeper than [`MAX_NESTING`], if they do.
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
@@ -166,6 +226,7 @@ fn resource(
         construct_path: None,
         values_pointer: at.clone(),
         pointer: at,
+        ignored: Vec::new(),
     }
 }
 

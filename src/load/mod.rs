@@ -142,6 +142,9 @@ pub enum Problem {
     /// Text that is not JSON.
     #[error("not JSON: {0}")]
     NotJson(String),
+    /// A `payplat:ignore` comment that says too little.
+    #[error("{0}")]
+    IgnoreComment(String),
     /// Terraform's native syntax that does not parse.
     #[error("not valid Terraform (HCL): {0}")]
     Hcl(String),

@@ -159,6 +159,7 @@ impl TreeEntry {
             sensitive,
             copies,
             construct_path: None,
+            ignored: Vec::new(),
             values_pointer: pointer::join(&self.pointer, "values"),
             pointer: self.pointer,
         }
@@ -431,6 +432,7 @@ fn change_resource(
         sensitive,
         copies: change_sides(position),
         construct_path: None,
+        ignored: Vec::new(),
         values_pointer: format!("{entry_pointer}/change/{side}"),
         pointer: entry_pointer,
     })

@@ -74,6 +74,7 @@ fn resource(
         construct_path,
         values_pointer: pointer.clone(),
         pointer,
+        ignored: Vec::new(),
     }
 }
 

@@ -222,6 +222,19 @@ pub struct Resource {
     pub pointer: String,
     /// JSON pointer of the object that holds `values`, so attribute pointers join onto it.
     pub values_pointer: String,
+    /// What its own source says to ignore (`# payplat:ignore …` above a `.tf` block).
+    pub ignored: Vec<Ignore>,
+}
+
+/// A `# payplat:ignore RULE reason="…" until=YYYY-MM-DD` comment on a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignore {
+    /// A rule code or name.
+    pub rule: String,
+    /// Why; required.
+    pub reason: String,
+    /// From this date on (`YYYY-MM-DD`), it no longer applies.
+    pub until: Option<String>,
 }
 
 impl Resource {

@@ -124,6 +124,7 @@ mod tests {
         copies: Vec::new(),
         references: Vec::new(),
         construct_path: None,
+        ignored: Vec::new(),
         pointer: String::new(),
         values_pointer: String::new(),
     });
