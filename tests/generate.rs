@@ -237,3 +237,101 @@ fn the_plan_has_the_shape_of_terraform_plans() {
         .unwrap();
     assert_eq!(secret["change"]["after_sensitive"]["secret_string"], true);
 }
+
+/// Writes the platform as a module of `.tf` files and checks it: `(rule, verdict)` pairs and
+/// how many resources were checked.
+fn hcl_verdicts(args: &[&str]) -> (tempfile::TempDir, BTreeSet<(String, String)>, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("platform");
+    let module_arg = module.to_str().unwrap();
+    generate(&[&["--format", "hcl", "-o", module_arg], args].concat());
+    let (_, out) = payplat(&["check", "--format", "json", module_arg], None);
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    let pairs = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (dir, pairs, report["summary"]["checked"].as_u64().unwrap())
+}
+
+#[test]
+fn the_hcl_module_passes_and_each_violation_fails_exactly_its_rule() {
+    let (dir, pairs, checked) = hcl_verdicts(&[]);
+    assert_eq!(pairs, BTreeSet::new());
+    // 3 repositories, the cluster, 4 Fargate profiles, 6 roles, 6 log groups.
+    assert_eq!(checked, 20);
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("platform"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.len() >= 8 && files.iter().all(|f| f.ends_with(".tf")),
+        "{files:?}"
+    );
+    for (rule, name) in [
+        ("PP101", "ecr-scan-on-push"),
+        ("PP201", "eks-control-plane-logging"),
+        ("PP301", "irsa-trust-conditions"),
+        ("PP401", "subnets-span-three-azs"),
+        ("PP501", "log-group-retention"),
+    ] {
+        let (_dir, pairs, _) = hcl_verdicts(&["--violate", name]);
+        assert_eq!(
+            pairs,
+            BTreeSet::from([(rule.to_owned(), "fail".to_owned())]),
+            "{name}"
+        );
+    }
+    let (_dir, pairs, _) = hcl_verdicts(&["--azs", "2"]);
+    assert_eq!(
+        pairs,
+        BTreeSet::from([("PP401".to_owned(), "fail".to_owned())])
+    );
+}
+
+#[test]
+fn the_hcl_module_is_formatted_as_terraform_fmt_aligns_it_and_takes_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("m");
+    generate(&[
+        "--format",
+        "hcl",
+        "-o",
+        module.to_str().unwrap(),
+        "--environment-suffix",
+        "qa7",
+        "--region",
+        "eu-west-1",
+        "--state-bucket",
+        "tf-state-qa",
+    ]);
+    let mut all = String::new();
+    for entry in std::fs::read_dir(&module).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert_eq!(
+            payplat::generate::align_equals(&text),
+            text,
+            "not aligned as terraform fmt aligns"
+        );
+        assert!(text.ends_with("}\n") && !text.contains(" \n") && !text.contains('\t'));
+        hcl::from_str::<hcl::Body>(&text).unwrap();
+        all.push_str(&text);
+    }
+    for expected in [
+        "default     = \"qa7\"",
+        "default     = \"eu-west-1\"",
+        "bucket  = \"tf-state-qa\"",
+        "\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"",
+    ] {
+        assert!(all.contains(expected), "{expected} is not in the module");
+    }
+    let (code, _) = payplat(&["generate", "--format", "hcl"], None);
+    assert_eq!(code, Some(2), "hcl needs a directory");
+}

@@ -10,6 +10,8 @@ enum GenerateFormat {
     TfJson,
     /// A `terraform show -json` plan from empty state.
     PlanJson,
+    /// A Terraform module in `.tf` files, one per concern, into the directory `-o` names.
+    Hcl,
 }
 
 #[derive(Debug, clap::Args)]
@@ -39,7 +41,7 @@ pub(super) struct Args {
     violations: Vec<Violation>,
     #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
     format: GenerateFormat,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (with `--format hcl`: this directory).
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -56,6 +58,19 @@ pub(super) fn run(args: Args) -> Outcome {
         copies: args.copies,
         violations: args.violations,
     };
+    if let GenerateFormat::Hcl = args.format {
+        let directory = args
+            .output
+            .ok_or_else(|| fail("--format hcl writes a module directory: add -o DIR"))?;
+        std::fs::create_dir_all(&directory)
+            .map_err(|e| fail(format!("cannot create {}: {e}", directory.display())))?;
+        for (name, text) in generate::hcl_module(&options) {
+            let path = directory.join(name);
+            std::fs::write(&path, text)
+                .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     let text = match args.format {
         GenerateFormat::TfJson if options.copies > 1 => {
             return Err(fail("--copies makes plans: add --format plan-json"));
@@ -66,6 +81,7 @@ pub(super) fn run(args: Args) -> Outcome {
         GenerateFormat::PlanJson => {
             serde_json::to_string(&generate::plan_json(&options)).map(|line| line + "\n")
         }
+        GenerateFormat::Hcl => unreachable!("written above"),
     }
     .map_err(|e| fail(e.to_string()))?;
     match args.output {

@@ -1,9 +1,13 @@
 //! `payplat generate`: the reference payment platform, known to be compliant, as CDKTF
-//! synthesizes it (`cdk.tf.json`) or as `terraform show -json` plans it from empty state,
-//! optionally with one violation per named rule for demos and rule tests.
+//! synthesizes it (`cdk.tf.json`), as `terraform show -json` plans it from empty state, or as a
+//! Terraform module written by hand (`.tf` files), optionally with one violation per named rule
+//! for demos and rule tests.
 
+mod hcl;
 mod plan;
 mod platform;
+
+pub use hcl::{align_equals, module as hcl_module};
 
 pub use platform::logical_id;
 use platform::{Platform, platform};

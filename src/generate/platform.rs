@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 /// The construct under the stack that holds every resource.
 const SCOPE: &str = "microservices";
 /// The tenants of the platform: one namespace, repository, role, secret and log group each.
-const NAMESPACES: [&str; 3] = ["payment", "fraud-detection", "reporting"];
+pub(super) const NAMESPACES: [&str; 3] = ["payment", "fraud-detection", "reporting"];
 pub const ACCOUNT_ID_FOR_PLANS: &str = "123456789012";
-const OIDC_THUMBPRINT: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
-const LOG_TYPES: [&str; 5] = [
+pub(super) const OIDC_THUMBPRINT: &str = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
+pub(super) const LOG_TYPES: [&str; 5] = [
     "api",
     "audit",
     "authenticator",

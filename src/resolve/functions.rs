@@ -40,6 +40,7 @@ pub(crate) fn named(name: &str) -> Option<Function> {
         "merge" => structural(merge),
         "length" => structural(length),
         "tolist" | "toset" => structural(tolist),
+        "setunion" => reads(setunion),
         "tomap" => structural(tomap),
         "element" => structural(element),
         "lookup" => structural(lookup),
@@ -232,6 +233,18 @@ fn length(args: &[Value]) -> Result<Value, String> {
 fn tolist(args: &[Value]) -> Result<Value, String> {
     let [value] = arity(args)?;
     list(value).map(|items| Value::Array(items.clone()))
+}
+
+fn setunion(args: &[Value]) -> Result<Value, String> {
+    let mut out: Vec<Value> = Vec::new();
+    for arg in args {
+        for item in list(arg)? {
+            if !out.contains(item) {
+                out.push(item.clone());
+            }
+        }
+    }
+    Ok(Value::Array(out))
 }
 
 fn tomap(args: &[Value]) -> Result<Value, String> {
