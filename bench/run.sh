@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Times whole `payplat check` runs on generated plans of about 1k, 10k and 100k resources
 # against the floor of merely parsing the same file into a serde_json::Value, in the same run,
-# and reports the ratio and peak RSS. Then the speed-up from 1 to 2 threads on several files.
+# and reports the ratio and peak RSS. Then the speed-up from 1 to 2 threads on several files, and
+# a repository of 1,000 Terraform module directories (the platform as `.tf` files) against
+# parsing its files alone.
 # Usage: bench/run.sh [RUNS]   (best of RUNS, default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +42,14 @@ for i in 0 1 2 3 4 5 6 7; do [ -f "$many/plan-$i.json" ] || cp "$dir/plan-159.js
 read -r one _ < <(best "$payplat" --jobs 1 check --format json -o /dev/null "$many")
 read -r two _ < <(best "$payplat" --jobs 2 check --format json -o /dev/null "$many")
 awk -v a="$one" -v b="$two" 'BEGIN { printf "8 files of 10k resources: %.2f s with 1 thread, %.2f s with 2: %.2fx\n", a, b, a/b }'
+
+modules="$dir/modules"
+if [ ! -d "$modules/999" ]; then
+    rm -rf "$modules"
+    for i in $(seq 0 999); do "$payplat" generate --format hcl --environment-suffix "m$i" -o "$modules/$i"; done
+fi
+read -r parse_s _ < <(best "$parse" "$modules")
+read -r check_s check_kb < <(best "$payplat" check --format json -o /dev/null "$modules")
+size=$(du -sb "$modules" | cut -f1)
+awk -v size="$size" -v p="$parse_s" -v c="$check_s" -v kb="$check_kb" 'BEGIN {
+    printf "1,000 module directories (%.1f MB of .tf): parse %.2f s, check %.2f s: %.2fx, RSS %.0f MB\n", size/1e6, p, c, c/p, kb/1024 }'

@@ -19,6 +19,8 @@ pub struct Discovered {
     pub errors: Vec<LoadError>,
     /// Things skipped on purpose that the user may want to know about.
     pub notes: Vec<String>,
+    /// Every input pushed, so that each is loaded once however often it is named.
+    seen: std::collections::HashSet<Input>,
 }
 
 const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".terraform", "node_modules"];
@@ -53,7 +55,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
 
 impl Discovered {
     fn push(&mut self, input: Input) {
-        if !self.inputs.contains(&input) {
+        if self.seen.insert(input.clone()) {
             self.inputs.push(input);
         }
     }
