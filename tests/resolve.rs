@@ -256,3 +256,49 @@ fn expressions_that_would_build_without_end_stop() {
         json!(288)
     );
 }
+
+#[test]
+fn modules_terraform_init_downloaded_are_read_and_others_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    };
+    write(
+        "main.tf",
+        r#"
+module "logs" {
+  source  = "example/logs/aws"
+  version = "1.0.0"
+  days    = 30
+}
+
+module "missing" {
+  source = "example/missing/aws"
+}
+"#,
+    );
+    write(
+        ".terraform/modules/modules.json",
+        r#"{"Modules": [{"Key": "", "Source": "", "Dir": "."}, {"Key": "logs", "Source": "registry.terraform.io/example/logs/aws", "Version": "1.0.0", "Dir": ".terraform/modules/logs"}]}"#,
+    );
+    write(
+        ".terraform/modules/logs/main.tf",
+        "variable \"days\" {}\nresource \"aws_cloudwatch_log_group\" \"this\" {\n  retention_in_days = var.days\n}\n",
+    );
+    let inputs = load_inputs(&[dir.path().to_owned()], false);
+    assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+    assert_eq!(
+        values(&inputs, "module.logs.aws_cloudwatch_log_group.this")["retention_in_days"],
+        json!(30)
+    );
+    assert!(
+        inputs
+            .notes
+            .iter()
+            .any(|n| n.contains("module.missing") && n.contains("terraform init")),
+        "{:?}",
+        inputs.notes
+    );
+}

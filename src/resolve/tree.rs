@@ -191,6 +191,10 @@ impl Tree {
             let Some(directory) =
                 module_directory(&self.instances[parent].directory, &body, &key, downloaded)
             else {
+                let source = body.get("source").and_then(Value::as_str).unwrap_or("?");
+                notes.push(format!(
+                    "{path} (`{source}`) is not downloaded: run `terraform init` to read it; until then what it outputs is unknown"
+                ));
                 continue;
             };
             if ancestors.len() > MAX_MODULE_DEPTH
