@@ -28,8 +28,12 @@ fn generate(args: &[&str]) -> Vec<u8> {
 /// `(rule, verdict)` pairs of checking a document given on standard input.
 fn verdicts(document: Vec<u8>) -> (Option<i32>, BTreeSet<(String, String)>) {
     let (code, out) = payplat(&["check", "--format", "json", "-"], Some(document));
-    let report: Value = serde_json::from_slice(&out).unwrap();
-    let pairs = report["findings"]
+    (code, pairs(&serde_json::from_slice(&out).unwrap()))
+}
+
+/// The `(rule, verdict)` pairs of a JSON report.
+fn pairs(report: &Value) -> BTreeSet<(String, String)> {
+    report["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -39,8 +43,7 @@ fn verdicts(document: Vec<u8>) -> (Option<i32>, BTreeSet<(String, String)>) {
                 f["verdict"].as_str().unwrap().to_owned(),
             )
         })
-        .collect();
-    (code, pairs)
+        .collect()
 }
 
 const REFERENCE_ARGS: &[&str] = &[
@@ -247,18 +250,8 @@ fn hcl_verdicts(args: &[&str]) -> (tempfile::TempDir, BTreeSet<(String, String)>
     generate(&[&["--format", "hcl", "-o", module_arg], args].concat());
     let (_, out) = payplat(&["check", "--format", "json", module_arg], None);
     let report: Value = serde_json::from_slice(&out).unwrap();
-    let pairs = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_owned(),
-                f["verdict"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    (dir, pairs, report["summary"]["checked"].as_u64().unwrap())
+    let checked = report["summary"]["checked"].as_u64().unwrap();
+    (dir, pairs(&report), checked)
 }
 
 #[test]
