@@ -64,8 +64,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
         } else {
             tree::variable_files(&directory, &mut resolved.errors)
         };
-        let root = tree.add_root(group, directory, documents, assigned, &mut resolved.notes);
-        roots.push(root);
+        roots.push(tree.add_root(group, directory, documents, assigned, &mut resolved.notes));
     }
     for (at, instance) in tree.instances.iter().enumerate() {
         let names = tree.view(at);
@@ -78,14 +77,12 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
             );
         }
     }
-    for root in roots {
-        // A root module is checked with every module it calls: its instances follow it.
-        let mut module = Vec::new();
-        let mut at = root;
-        while at < tree.instances.len() && (at == root || !tree.instances[at].path.is_empty()) {
-            module.extend(tree.instances[at].documents.iter().copied());
-            at += 1;
-        }
+    // A root module is checked with every module it calls.
+    for instances in roots {
+        let module = tree.instances[instances]
+            .iter()
+            .flat_map(|instance| instance.documents.iter().copied())
+            .collect();
         resolved.modules.push(module);
     }
     context_last(documents, &mut resolved.modules);

@@ -139,7 +139,7 @@ impl Instance {
 
 impl Tree {
     /// Adds a root module and, recursively, the modules it calls; their files are appended to
-    /// `documents`. Returns the root's index.
+    /// `documents`. Returns the instances added: the root, then the modules under it.
     pub fn add_root(
         &mut self,
         files: Vec<usize>,
@@ -147,7 +147,7 @@ impl Tree {
         documents: &mut Vec<Document>,
         assigned: BTreeMap<String, (Value, PathBuf)>,
         notes: &mut Vec<String>,
-    ) -> usize {
+    ) -> std::ops::Range<usize> {
         let root = self.instances.len();
         self.instances.push(Instance::new(
             String::new(),
@@ -158,7 +158,7 @@ impl Tree {
         ));
         let downloaded = downloaded_modules(&directory);
         self.add_children(root, documents, &downloaded, &mut vec![directory], notes);
-        root
+        root..self.instances.len()
     }
 
     fn add_children(
