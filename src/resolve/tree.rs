@@ -90,9 +90,9 @@ impl Instance {
         };
         for &i in &instance.documents.clone() {
             for declaration in &all[i].declarations {
-                let (prefix, value) = (declaration.kind, declaration.value.clone());
+                let value = declaration.value.clone();
                 let name = declaration.name.clone();
-                let key = match prefix {
+                let key = match declaration.kind {
                     Declared::Variable => {
                         let value = match assigned.remove(&name) {
                             Some((value, file)) => {
@@ -126,7 +126,7 @@ impl Instance {
         instance
     }
 
-    /// The module calls of its files: name, body, and the file that makes the call.
+    /// The module calls of its files: name and body.
     fn calls<'d>(&self, all: &'d [Document]) -> Vec<(&'d str, &'d Map<String, Value>)> {
         self.documents
             .iter()
