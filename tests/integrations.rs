@@ -266,6 +266,10 @@ fn try_hook(violations: &[&str]) -> (bool, String) {
         .current_dir(repo.path())
         // One cache for every run: pre-commit builds the hook with cargo once.
         .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
+        // What is tested is that the hook installs and runs, not how fast: an unoptimized
+        // build takes a fraction of the time (pre-commit runs `cargo install`, a release build).
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .output()
         .unwrap();
     let text = format!(
