@@ -302,3 +302,29 @@ module "missing" {
         inputs.notes
     );
 }
+
+#[test]
+fn file_reads_only_the_configuration_s_own_files() {
+    let dir = directory(&[
+        ("policy.json", json!("{\"Version\": \"2012-10-17\"}")),
+        (
+            "main.tf.json",
+            json!({"resource": {"aws_iam_role": {
+                "own": {"assume_role_policy": "${file(\"${path.module}/policy.json\")}"},
+                "plain": {"assume_role_policy": "${file(\"policy.json\")}"},
+                "elsewhere": {"assume_role_policy": "${file(\"/etc/passwd\")}"},
+                "escaping": {"assume_role_policy": "${file(\"${path.module}/../../etc/passwd\")}"}}}}),
+        ),
+    ]);
+    let inputs = load(&dir, None);
+    let policy =
+        |name: &str| values(&inputs, &format!("aws_iam_role.{name}"))["assume_role_policy"].clone();
+    assert_eq!(policy("own"), json!("{\"Version\": \"2012-10-17\"}"));
+    assert_eq!(policy("plain"), json!("{\"Version\": \"2012-10-17\"}"));
+    assert_eq!(policy("elsewhere"), json!("${file(\"/etc/passwd\")}"));
+    assert!(
+        policy("escaping").as_str().unwrap().starts_with("${file("),
+        "{}",
+        policy("escaping")
+    );
+}

@@ -80,6 +80,17 @@ pub(crate) trait Names {
         let _ = cost;
         Ok(())
     }
+    /// `path.module`, `path.root`, `path.cwd`.
+    fn path(&self, name: &str) -> Evaluated {
+        let _ = name;
+        Err(Stop::Unknown)
+    }
+    /// The text of a file the configuration reads (`file`, `templatefile`), if it lies in the
+    /// configuration's own directories.
+    fn file(&self, path: &str) -> Evaluated {
+        let _ = path;
+        Err(Stop::Unknown)
+    }
     /// `module.CALL.OUTPUT`, evaluated in the module called.
     fn module_output(&self, call: &str, output: &str) -> Evaluated {
         let _ = (call, output);
@@ -164,48 +175,12 @@ pub(crate) fn evaluate_string_reading(
     names: &dyn Names,
     read: &RefCell<Vec<Hop>>,
 ) -> Evaluated {
-    let spans = expr::template_spans(text);
-    if spans.is_empty() {
-        return Ok(Partial::known(Value::String(text.to_owned())));
-    }
-    let evaluator = Evaluator {
+    Evaluator {
         names,
         iterators: Vec::new(),
         read,
-    };
-    if let [span] = spans.as_slice()
-        && span.start == 0
-        && span.end == text.len()
-    {
-        let expression = parse(&text[2..text.len() - 1])?;
-        return match evaluator.expression(&expression) {
-            Err(Stop::Unknown) => Ok(Partial::token(&evaluator.residual(&expression))),
-            other => other,
-        };
     }
-    let mut out = String::new();
-    let mut tokens = false;
-    let mut at = 0;
-    for span in spans {
-        out.push_str(&text[at..span.start]);
-        let expression = parse(&text[span.start + 2..span.end - 1])?;
-        match evaluator.expression(&expression) {
-            Ok(part) => {
-                tokens |= part.tokens;
-                out.push_str(&interpolated(&part.value)?);
-            }
-            Err(Stop::Unknown) => {
-                tokens = true;
-                out.push_str(&format!("${{{}}}", evaluator.residual(&expression)));
-            }
-            Err(invalid) => return Err(invalid),
-        }
-        at = span.end;
-    }
-    out.push_str(&text[at..]);
-    let value = Value::String(out);
-    names.spend(cost(&value))?;
-    Ok(Partial { value, tokens })
+    .string(text)
 }
 
 /// How deeply brackets may nest in one expression: real ones nest a few levels; the parser
@@ -254,6 +229,50 @@ struct Evaluator<'n> {
 }
 
 impl Evaluator<'_> {
+    /// A configuration string: a lone `${…}` gives its expression's value, whatever its type;
+    /// any other text is a template and gives a string.
+    fn string(&self, text: &str) -> Evaluated {
+        let spans = expr::template_spans(text);
+        if spans.is_empty() {
+            return Ok(Partial::known(Value::String(text.to_owned())));
+        }
+        if let [span] = spans.as_slice()
+            && span.start == 0
+            && span.end == text.len()
+        {
+            let expression = parse(&text[2..text.len() - 1])?;
+            return match self.expression(&expression) {
+                Err(Stop::Unknown) if self.iterators.is_empty() => {
+                    Ok(Partial::token(&self.residual(&expression)))
+                }
+                other => other,
+            };
+        }
+        let mut out = String::new();
+        let mut tokens = false;
+        let mut at = 0;
+        for span in spans {
+            out.push_str(&text[at..span.start]);
+            let expression = parse(&text[span.start + 2..span.end - 1])?;
+            match self.expression(&expression) {
+                Ok(part) => {
+                    tokens |= part.tokens;
+                    out.push_str(&interpolated(&part.value)?);
+                }
+                Err(Stop::Unknown) if self.iterators.is_empty() => {
+                    tokens = true;
+                    out.push_str(&format!("${{{}}}", self.residual(&expression)));
+                }
+                Err(stop) => return Err(stop),
+            }
+            at = span.end;
+        }
+        out.push_str(&text[at..]);
+        let value = Value::String(out);
+        self.names.spend(cost(&value))?;
+        Ok(Partial { value, tokens })
+    }
+
     fn expression(&self, expression: &Expression) -> Evaluated {
         match expression {
             Expression::Null => Ok(Partial::known(Value::Null)),
@@ -341,6 +360,9 @@ impl Evaluator<'_> {
                                 root @ ("count" | "each"),
                                 [TraversalOperator::GetAttr(name), rest @ ..],
                             ) => (self.names.instance(root, name)?, rest),
+                            ("path", [TraversalOperator::GetAttr(name), rest @ ..]) => {
+                                (self.names.path(name)?, rest)
+                            }
                             // Resources, data sources, modules, `path`, `self`: known to
                             // Terraform, not to these files.
                             _ => return self.reference(root.as_str(), operators),
@@ -546,6 +568,7 @@ impl Evaluator<'_> {
                 }
                 return Err(last);
             }
+            "file" | "templatefile" => return self.read_file(call),
             "can" => {
                 return match call.args.as_slice() {
                     [argument] => match self.expression(argument) {
@@ -585,6 +608,39 @@ impl Evaluator<'_> {
         self.names.spend(cost(&value))?;
         let tokens = tokens && contains_token(&value);
         Ok(Partial { value, tokens })
+    }
+
+    /// `file(path)`, and `templatefile(path, vars)`: the file's text as a template whose only
+    /// names are `vars`.
+    fn read_file(&self, call: &FuncCall) -> Evaluated {
+        let name = call.name.name.as_str();
+        let (path, vars) = match (name, call.args.as_slice()) {
+            ("file", [path]) => (path, None),
+            ("templatefile", [path, vars]) => (path, Some(vars)),
+            _ => return Err(Stop::Invalid(format!("`{name}` takes other arguments"))),
+        };
+        let path = self.known(path)?.value;
+        let text = self.names.file(path.as_str().unwrap_or_default())?;
+        let Some(vars) = vars else {
+            return Ok(text);
+        };
+        let Value::Object(vars) = self.expression(vars)?.value else {
+            return Err(Stop::Invalid(
+                "templatefile takes a map of variables".to_owned(),
+            ));
+        };
+        let template = Evaluator {
+            names: self.names,
+            iterators: vars
+                .into_iter()
+                .map(|(name, value)| {
+                    let tokens = contains_token(&value);
+                    (name, Partial { value, tokens })
+                })
+                .collect(),
+            read: self.read,
+        };
+        template.string(text.value.as_str().unwrap_or_default())
     }
 
     fn operation(&self, operation: &Operation) -> Evaluated {

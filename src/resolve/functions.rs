@@ -68,6 +68,7 @@ pub(crate) fn named(name: &str) -> Option<Function> {
         "distinct" => reads(distinct),
         "compact" => reads(compact),
         "coalesce" => reads(coalesce),
+        "coalescelist" => structural(coalescelist),
         "flatten" => reads(flatten),
         "tonumber" => reads(tonumber),
         "tobool" => reads(tobool),
@@ -467,6 +468,15 @@ fn coalesce(args: &[Value]) -> Result<Value, String> {
         .find(|arg| !arg.is_null() && arg.as_str() != Some(""))
         .cloned()
         .ok_or_else(|| "no non-null, non-empty argument".to_owned())
+}
+
+fn coalescelist(args: &[Value]) -> Result<Value, String> {
+    for arg in args {
+        if !list(arg)?.is_empty() {
+            return Ok(arg.clone());
+        }
+    }
+    Err("every list is empty".to_owned())
 }
 
 fn flatten(args: &[Value]) -> Result<Value, String> {

@@ -115,6 +115,14 @@ impl Names for InstanceNames<'_> {
         self.module.through(name)
     }
 
+    fn path(&self, name: &str) -> Evaluated {
+        self.module.path(name)
+    }
+
+    fn file(&self, path: &str) -> Evaluated {
+        self.module.file(path)
+    }
+
     fn spend(&self, cost: usize) -> Result<(), Stop> {
         self.module.spend(cost)
     }
@@ -197,7 +205,7 @@ fn worth_evaluating(text: &str) -> bool {
         let body = text[span.start + 2..span.end - 1].trim();
         match crate::expr::references(body).as_slice() {
             [only] if *only == body => {
-                ["var.", "local.", "count.", "each.", "module."]
+                ["var.", "local.", "count.", "each.", "module.", "path."]
                     .iter()
                     .any(|root| only.starts_with(root))
                     || only.contains("count.")

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 /// How many names one evaluation may pass through (locals, variables, outputs, across
 /// modules): each is a level of recursion.
 const MAX_CHAIN: usize = 64;
+/// The largest file `file()` and `templatefile()` read.
+const MAX_FILE: u64 = 1 << 20;
 /// How deeply modules may call modules.
 const MAX_MODULE_DEPTH: usize = 16;
 /// What a module call's body holds besides the module's arguments.
@@ -353,6 +355,15 @@ impl View<'_> {
         &self.tree.instances[self.at]
     }
 
+    /// The root module of this instance's tree.
+    fn root(&self) -> usize {
+        let mut at = self.at;
+        while let Some((parent, _)) = &self.tree.instances[at].parent {
+            at = *parent;
+        }
+        at
+    }
+
     /// Evaluates `name` once, with what it was read through.
     fn cached(
         &self,
@@ -455,6 +466,41 @@ impl Names for View<'_> {
         self.cached(&format!("local.{name}"), |read| {
             evaluate_json_reading(expression, self, read)
         })
+    }
+
+    fn path(&self, name: &str) -> Evaluated {
+        let directory = match name {
+            "module" => &self.instance().directory,
+            "root" | "cwd" => &self.tree.instances[self.root()].directory,
+            _ => return Err(Stop::Invalid(format!("there is no `path.{name}`"))),
+        };
+        let absolute = directory
+            .canonicalize()
+            .map_err(|_| Stop::Unknown)?
+            .to_string_lossy()
+            .into_owned();
+        Ok(Partial::known(Value::String(absolute)))
+    }
+
+    fn file(&self, path: &str) -> Evaluated {
+        let root = &self.tree.instances[self.root()].directory;
+        let path = root.join(path).canonicalize().map_err(|_| Stop::Unknown)?;
+        // Only the configuration's own files: never what lies elsewhere on this machine.
+        let inside = self.tree.instances.iter().any(|instance| {
+            instance
+                .directory
+                .canonicalize()
+                .is_ok_and(|directory| path.starts_with(directory))
+        });
+        let small = path
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() <= MAX_FILE);
+        if !inside || !small {
+            return Err(Stop::Unknown);
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|_| Stop::Invalid(format!("{} is not UTF-8 text", path.display())))?;
+        Ok(Partial::known(Value::String(text)))
     }
 
     fn module_output(&self, call: &str, output: &str) -> Evaluated {
