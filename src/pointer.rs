@@ -87,22 +87,6 @@ pub fn for_each_leaf_at_mut(
     walk(value, &mut String::new(), visit);
 }
 
-/// Calls `visit` with every scalar of `value`, which it may replace.
-pub fn for_each_leaf_mut(
-    value: &mut serde_json::Value,
-    visit: &mut impl FnMut(&mut serde_json::Value),
-) {
-    match value {
-        serde_json::Value::Object(members) => members
-            .values_mut()
-            .for_each(|member| for_each_leaf_mut(member, visit)),
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| for_each_leaf_mut(item, visit)),
-        scalar => visit(scalar),
-    }
-}
-
 /// Calls `visit` with the pointer (relative to `value`) of every scalar inside `value`.
 /// One buffer serves the whole walk: nothing is allocated per node.
 pub fn for_each_leaf(value: &serde_json::Value, mut visit: impl FnMut(&str, &serde_json::Value)) {
