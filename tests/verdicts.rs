@@ -1,6 +1,6 @@
 //! The reviewed verdict table: every resource of the rules' types in every real document beside
 //! the checkout (`../shared/corpus`, `../shared/wild`), checked as a user would check that file
-//! alone, with its verdict and why. A change that moves a verdict shows here; review the
+//! alone (a directory of `.tf` files as one module), with its verdict and why. A change that moves a verdict shows here; review the
 //! snapshot (`cargo insta review`) and say why in the commit.
 
 use payplat::check::load_inputs;
@@ -18,6 +18,13 @@ fn documents_under(dir: &Path, out: &mut Vec<PathBuf>) {
         .map(|e| e.unwrap().path())
         .collect();
     entries.sort();
+    if entries
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "tf"))
+    {
+        out.push(dir.to_path_buf()); // a module directory: checked whole, its calls followed
+        return;
+    }
     for path in entries {
         if path.is_dir() {
             documents_under(&path, out);
@@ -42,6 +49,11 @@ fn every_real_document_gets_its_reviewed_verdicts() {
     let mut files = Vec::new();
     for top in ["corpus", "wild"] {
         documents_under(&shared().join(top), &mut files);
+    }
+    // Real `.tf` module directories, once the project has a corpus of them (issue 13).
+    let hcl = shared().join("corpus-hcl");
+    if hcl.is_dir() {
+        documents_under(&hcl, &mut files);
     }
     let mut table = String::from("file\trule\taddress\tverdict\twhy\n");
     let mut checked = 0;
