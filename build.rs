@@ -1,4 +1,5 @@
-//! Embeds the built-in rule pack: every `rules/*.yaml`, so a new rule is a new file.
+//! Embeds the built-in rule pack: every `rules/*.yaml` (rules, `predicates.yaml`,
+//! `profiles.yaml`), so a new rule is a new file.
 
 use std::fmt::Write;
 
@@ -11,7 +12,7 @@ fn main() {
         .collect();
     files.sort();
     let mut out = String::from(
-        "/// `(file name, content)` of each built-in rule.\npub const BUILTIN_RULES: &[(&str, &str)] = &[\n",
+        "/// `(file name, content)` of each file of the built-in rule pack.\npub const BUILTIN_FILES: &[(&str, &str)] = &[\n",
     );
     for name in files {
         writeln!(out, "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/rules/{name}\"))),").unwrap();

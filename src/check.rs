@@ -29,6 +29,8 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Directories of rule files to add.
     pub rule_dirs: Vec<PathBuf>,
+    /// The profile whose rules run (default: the configuration's, else `default`).
+    pub profile: Option<String>,
     /// The configuration file (default: the nearest payplat.toml from the working directory up).
     pub config: Option<PathBuf>,
     /// The lowest severity of a failing finding that fails the run.
@@ -108,9 +110,9 @@ pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
     inputs
 }
 
-/// The built-in rules and those of `dirs`.
-pub fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, CheckError> {
-    RuleSet::load(dirs).map_err(CheckError::Rules)
+/// The built-in rules and those of `dirs`, of `profile` and the profiles it extends.
+pub fn load_rules(dirs: &[PathBuf], profile: &str) -> Result<RuleSet, CheckError> {
+    RuleSet::load_profile(dirs, profile).map_err(CheckError::Rules)
 }
 
 /// Everything a check needs, read and validated: what [`Prepared::run`] evaluates.
@@ -155,7 +157,12 @@ pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
         .chain(&options.rule_dirs)
         .cloned()
         .collect();
-    let rule_set = load_rules(&dirs)?;
+    let profile = options
+        .profile
+        .as_deref()
+        .or(config.profile.as_deref())
+        .unwrap_or(crate::rules::DEFAULT_PROFILE);
+    let rule_set = load_rules(&dirs, profile)?;
     let mut rules = rule_set.rules;
     config.apply_parameters(&mut rules)?;
     let select = if options.select.is_empty() {

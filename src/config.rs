@@ -123,6 +123,8 @@ pub struct Config {
     pub ignore: Vec<String>,
     /// The lowest severity of a failing finding that fails the run.
     pub fail_on: Option<Severity>,
+    /// The profile whose rules run: `default` (the platform invariants) or `pci-dss`.
+    pub profile: Option<String>,
     /// More rule directories, relative to the file.
     #[serde(default)]
     pub rule_dirs: Vec<PathBuf>,

@@ -61,14 +61,37 @@ const UNDETERMINED: &str =
     "fixtures/rules/PP301-irsa-trust-conditions/undetermined/policy-unknown.plan.json";
 
 #[test]
-fn the_reference_platform_passes_with_status_0() {
-    let (code, stdout, stderr) = payplat(&["check", REFERENCE]);
+fn the_reference_platform_fails_only_on_its_coredns_addon() {
+    let (code, stdout, stderr) = payplat(&["check", "--format", "json", REFERENCE]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let findings: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["rule"], f["address"], f["verdict"]))
+        .collect();
+    assert_eq!(
+        findings,
+        [r#""PP601" "aws_eks_addon.microservices_coredns_addon_0C57B268" "fail""#]
+    );
+}
+
+#[test]
+fn the_fixed_platform_passes_with_status_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = dir.path().join("cdk.tf.json");
+    let fixed = fixed.to_str().unwrap();
+    let (code, _, stderr) = payplat(&["generate", "--fixed", "-o", fixed]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = payplat(&["check", fixed]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert_eq!(
         stdout,
         format!(
             "63 resources in 1 file, {} checked: 0 failing, 0 undetermined\n",
-            selected_resources(REFERENCE)
+            // PP601 leaves the vpc-cni and kube-proxy add-ons alone: Fargate runs no DaemonSet.
+            selected_resources(fixed) - 2
         )
     );
 }
@@ -141,11 +164,13 @@ fn rules_are_listed() {
     let (code, stdout, _) = payplat(&["rules"]);
     assert_eq!(code, Some(0));
     // One aligned line per rule, in code order: `PP101  ecr-scan-on-push  high  ECR …`.
-    let expected: Vec<String> = builtin()
+    let rules = builtin();
+    let width = rules.iter().map(|r| r.info.name.len()).max().unwrap();
+    let expected: Vec<String> = rules
         .iter()
         .map(|r| {
             format!(
-                "{}  {:<28} {:<9} {}",
+                "{}  {:<width$} {:<9} {}",
                 r.info.code, r.info.name, r.info.severity, r.info.title
             )
         })

@@ -122,7 +122,7 @@ fn options_reach_the_output() {
 #[test]
 fn the_generated_platform_passes_in_both_forms() {
     for format in ["tf-json", "plan-json"] {
-        let (code, found) = verdicts(generate(&["--format", format]));
+        let (code, found) = verdicts(generate(&["--fixed", "--format", format]));
         assert_eq!(code, Some(0), "{format}: {found:?}");
         assert!(
             found.iter().all(|(_, verdict)| verdict == "undetermined"),
@@ -130,7 +130,21 @@ fn the_generated_platform_passes_in_both_forms() {
         );
     }
     // A synth is fully decidable; a plan from empty state leaves the IRSA trust policies to apply.
-    assert!(verdicts(generate(&[])).1.is_empty());
+    assert!(verdicts(generate(&["--fixed"])).1.is_empty());
+}
+
+#[test]
+fn without_fixed_the_platform_fails_as_the_real_synth_does() {
+    for format in ["tf-json", "plan-json"] {
+        let (code, found) = verdicts(generate(&["--format", format]));
+        assert_eq!(code, Some(1), "{format}");
+        let failing: Vec<&(String, String)> = found.iter().filter(|(_, v)| v == "fail").collect();
+        assert_eq!(
+            failing,
+            [&("PP601".to_owned(), "fail".to_owned())],
+            "{format}"
+        );
+    }
 }
 
 #[test]
@@ -146,7 +160,13 @@ fn each_violation_fails_exactly_its_rule() {
         .collect();
     for format in ["tf-json", "plan-json"] {
         for &(name, code) in &rules {
-            let (status, found) = verdicts(generate(&["--format", format, "--violate", name]));
+            let (status, found) = verdicts(generate(&[
+                "--fixed",
+                "--format",
+                format,
+                "--violate",
+                name,
+            ]));
             assert_eq!(status, Some(1), "{format} --violate {name}");
             let failing: BTreeSet<&str> = found
                 .iter()
@@ -164,7 +184,7 @@ fn each_violation_fails_exactly_its_rule() {
 
 #[test]
 fn fewer_zones_than_the_rule_wants_fail_it() {
-    let (code, found) = verdicts(generate(&["--azs", "2"]));
+    let (code, found) = verdicts(generate(&["--fixed", "--azs", "2"]));
     assert_eq!(code, Some(1));
     assert_eq!(
         found,
@@ -247,7 +267,7 @@ fn hcl_verdicts(args: &[&str]) -> (tempfile::TempDir, BTreeSet<(String, String)>
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("platform");
     let module_arg = module.to_str().unwrap();
-    generate(&[&["--format", "hcl", "-o", module_arg], args].concat());
+    generate(&[&["--fixed", "--format", "hcl", "-o", module_arg], args].concat());
     let (_, out) = payplat(&["check", "--format", "json", module_arg], None);
     let report: Value = serde_json::from_slice(&out).unwrap();
     let checked = report["summary"]["checked"].as_u64().unwrap();
@@ -258,8 +278,8 @@ fn hcl_verdicts(args: &[&str]) -> (tempfile::TempDir, BTreeSet<(String, String)>
 fn the_hcl_module_passes_and_each_violation_fails_exactly_its_rule() {
     let (dir, pairs, checked) = hcl_verdicts(&[]);
     assert_eq!(pairs, BTreeSet::new());
-    // 3 repositories, the cluster, 4 Fargate profiles, 6 roles, 6 log groups.
-    assert_eq!(checked, 20);
+    // 3 repositories, the cluster, 4 Fargate profiles, 6 roles, 6 log groups, the CoreDNS add-on.
+    assert_eq!(checked, 21);
     let files: Vec<String> = std::fs::read_dir(dir.path().join("platform"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

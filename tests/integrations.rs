@@ -25,12 +25,13 @@ fn payplat() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_payplat"))
 }
 
-/// Writes the generated platform (with violations) as `cdk.tf.json` in a new directory.
+/// Writes the generated platform, compliant but for `violations`, as `cdk.tf.json` in a new
+/// directory.
 fn workspace(violations: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(payplat());
     command
-        .arg("generate")
+        .args(["generate", "--fixed"])
         .arg("-o")
         .arg(dir.path().join("cdk.tf.json"));
     for violation in violations {

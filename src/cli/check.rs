@@ -30,6 +30,10 @@ pub(super) struct Args {
     /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     rule_dirs: Vec<PathBuf>,
+    /// The profile whose rules run: `default` (the platform invariants) or `pci-dss` (default:
+    /// the configuration's `profile`, else `default`).
+    #[arg(long)]
+    profile: Option<String>,
     /// The configuration file (default: the nearest payplat.toml from here up).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -61,6 +65,7 @@ pub(super) fn run(args: Args) -> Outcome {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
         rule_dirs: args.rule_dirs.clone(),
+        profile: args.profile.clone(),
         config: args.config.clone(),
         fail_on: args.fail_on,
         baseline: args.baseline.clone(),

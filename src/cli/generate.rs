@@ -39,6 +39,10 @@ pub(super) struct Args {
     /// Inject one violation of this rule (repeatable).
     #[arg(long = "violate", value_name = "RULE", value_parser = choice::<Violation>(Violation::ALL.map(|(_, name, help)| (name, help))))]
     violations: Vec<Violation>,
+    /// Fix what the real synth gets wrong (CoreDNS does not wait for the kube-system Fargate
+    /// profile, PP601): the platform that passes every rule of the default profile.
+    #[arg(long)]
+    fixed: bool,
     #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
     format: GenerateFormat,
     /// Write to this file instead of standard output (with `--format hcl`: this directory).
@@ -57,6 +61,7 @@ pub(super) fn run(args: Args) -> Outcome {
         azs: args.azs,
         copies: args.copies,
         violations: args.violations,
+        fixed: args.fixed,
     };
     if let GenerateFormat::Hcl = args.format {
         let directory = args

@@ -9,6 +9,9 @@ pub(super) struct RuleDirs {
     /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
+    /// The profile whose rules to use: `default` (the platform invariants) or `pci-dss`.
+    #[arg(long, default_value = payplat::rules::DEFAULT_PROFILE)]
+    pub profile: String,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -29,7 +32,7 @@ pub(super) struct Args {
 pub(super) fn rule_set(
     dirs: &RuleDirs,
 ) -> Result<payplat::rules::RuleSet, Box<dyn miette::Diagnostic + Send + Sync>> {
-    let rule_set = load_rules(&dirs.dirs)?;
+    let rule_set = load_rules(&dirs.dirs, &dirs.profile)?;
     for replaced in &rule_set.replaced {
         eprintln!("note: {replaced}");
     }
@@ -40,11 +43,16 @@ pub(super) fn run(args: &Args) -> Outcome {
     let rule_set = rule_set(&args.rules)?;
     write_stdout(|out| match args.format {
         ListFormat::Human => {
+            let width = rule_set.rules.iter().map(|r| r.info.name.len()).max();
             for rule in rule_set.rules.iter().map(|r| &r.info) {
                 writeln!(
                     out,
-                    "{}  {:<28} {:<9} {}",
-                    rule.code, rule.name, rule.severity, rule.title
+                    "{}  {:<width$} {:<9} {}",
+                    rule.code,
+                    rule.name,
+                    rule.severity,
+                    rule.title,
+                    width = width.unwrap_or_default()
                 )?;
             }
             Ok(())
@@ -57,7 +65,7 @@ pub(super) fn run(args: &Args) -> Outcome {
                     let info = &rule.info;
                     serde_json::json!({
                         "code": info.code, "name": info.name, "title": info.title, "severity": info.severity,
-                        "compliance": info.compliance, "resource_types": rule.resources.types,
+                        "compliance": info.compliance, "profile": rule.profile, "resource_types": rule.resources.types,
                         "parameters": rule.parameters, "help": info.help,
                     })
                 })

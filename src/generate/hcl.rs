@@ -305,11 +305,16 @@ resource "aws_eks_addon" "addon" {{
   cluster_name                = aws_eks_cluster.main.name
   addon_name                  = each.key
   resolve_conflicts_on_create = "OVERWRITE"
-  resolve_conflicts_on_update = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"{addon_dependency}
 }}
 "#,
         log_types = log_types.join(", "),
         thumbprint = OIDC_THUMBPRINT,
+        addon_dependency = if options.fixed {
+            "\n\n  depends_on = [aws_eks_fargate_profile.namespace[\"kube-system\"]]"
+        } else {
+            ""
+        },
     );
     let ecr = format!(
         r#"resource "aws_ecr_repository" "service" {{

@@ -34,6 +34,8 @@ pub struct Options {
     pub copies: u32,
     /// Violations to inject, one per named rule.
     pub violations: Vec<Violation>,
+    /// Fix what the real synth gets wrong: CoreDNS waits for the kube-system Fargate profile.
+    pub fixed: bool,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             azs: 3,
             copies: 1,
             violations: Vec::new(),
+            fixed: false,
         }
     }
 }

@@ -656,11 +656,13 @@ pub fn platform(options: &Options) -> Platform {
         ("coredns_addon", "coredns"),
         ("kube_proxy_addon", "kube-proxy"),
     ] {
-        add(
-            "aws_eks_addon",
-            id.into(),
-            json!({"addon_name": addon, "cluster_name": cluster_ref("name"), "resolve_conflicts_on_create": "OVERWRITE", "resolve_conflicts_on_update": "OVERWRITE", "tags": {"Name": format!("{addon}-addon-{suffix}")}}),
-        );
+        let mut body = json!({"addon_name": addon, "cluster_name": cluster_ref("name"), "resolve_conflicts_on_create": "OVERWRITE", "resolve_conflicts_on_update": "OVERWRITE", "tags": {"Name": format!("{addon}-addon-{suffix}")}});
+        // The seed's `add_dependency` reaches no synth; the `depends_on` argument does.
+        if options.fixed && addon == "coredns" {
+            let profile = logical_id("kube_system_fargate_profile");
+            body["depends_on"] = json!([format!("aws_eks_fargate_profile.{profile}")]);
+        }
+        add("aws_eks_addon", id.into(), body);
     }
 
     let repository_url = |namespace: &str| {

@@ -488,6 +488,21 @@ impl ConfigReferences {
             };
             let mut found = Vec::new();
             expression_references(expressions, String::new(), &mut found);
+            for (i, target) in resource
+                .get("depends_on")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .enumerate()
+            {
+                found.push(Reference {
+                    attribute: format!("/depends_on/{i}"),
+                    target: target.to_owned(),
+                    module: None,
+                    via: Vec::new(),
+                });
+            }
             if !found.is_empty() {
                 self.by_resource
                     .insert((path.to_owned(), address.to_owned()), found);

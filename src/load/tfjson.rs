@@ -62,6 +62,16 @@ fn resource(
         }),
         _ => None,
     };
+    // `depends_on` names addresses bare, where `.tf` writes traversals: the same references.
+    if let Some(Value::Array(entries)) = values.get_mut("depends_on") {
+        for entry in entries {
+            if let Value::String(address) = entry
+                && !address.contains("${")
+            {
+                *address = format!("${{{address}}}");
+            }
+        }
+    }
     let references = references_in(&values);
     Resource {
         address: Address::new(None, mode, resource_type, name, None),

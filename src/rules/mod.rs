@@ -5,15 +5,23 @@
 mod decode;
 pub mod eval;
 mod index;
+pub mod profile;
 pub mod schema;
 
 pub use eval::{Evaluation, evaluate};
 use miette::{NamedSource, SourceSpan};
-pub use schema::Rule;
+pub use profile::Profiles;
+use schema::Predicates;
+pub use schema::{DEFAULT_PROFILE, Rule};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// The file of a rule directory that holds its named predicates.
+pub const PREDICATES_FILE: &str = "predicates.yaml";
+/// The built-in pack's file of profiles.
+const PROFILES_FILE: &str = "profiles.yaml";
 
 /// A rule file that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -74,9 +82,9 @@ pub struct RuleSet {
     pub replaced: Vec<String>,
 }
 
-/// Reads one rule file's text.
-pub fn parse_rule(file: &Path, text: &str) -> Result<Rule, RuleError> {
-    let raw: schema::RawRule = serde_saphyr::from_str(text).map_err(|error| {
+/// Reads a YAML file of the rule pack, with the mistake's line and column.
+fn read_yaml<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, RuleError> {
+    serde_saphyr::from_str(text).map_err(|error| {
         let position = error.location().map(|l| (l.line(), l.column()));
         let rendered = error.without_snippet().to_string();
         // The message repeats the position ("… at line L, column C"); it is given separately.
@@ -85,21 +93,56 @@ pub fn parse_rule(file: &Path, text: &str) -> Result<Rule, RuleError> {
             _ => rendered,
         };
         RuleError::at(file, text, schema::Invalid { position, reason })
-    })?;
-    raw.validate()
+    })
+}
+
+/// Reads one rule file's text on its own: no predicates, the built-in profiles.
+pub fn parse_rule(file: &Path, text: &str) -> Result<Rule, RuleError> {
+    parse_rule_with(file, text, &Predicates::default(), &builtin_profiles()?)
+}
+
+/// Reads one rule file's text, with the predicates of its directory.
+fn parse_rule_with(
+    file: &Path,
+    text: &str,
+    predicates: &Predicates,
+    profiles: &Profiles,
+) -> Result<Rule, RuleError> {
+    let raw: schema::RawRule = read_yaml(file, text)?;
+    raw.validate(predicates, &profiles.names())
         .map_err(|invalid| RuleError::at(file, text, invalid))
 }
 
-/// The built-in pack.
-pub fn builtin() -> Result<Vec<Rule>, RuleError> {
-    BUILTIN_RULES
+/// The built-in pack's profiles.
+pub fn builtin_profiles() -> Result<Profiles, RuleError> {
+    let text = builtin_file(PROFILES_FILE).unwrap_or_default();
+    read_yaml(&Path::new("rules").join(PROFILES_FILE), text)
+}
+
+fn builtin_file(name: &str) -> Option<&'static str> {
+    BUILTIN_FILES
         .iter()
-        .map(|(name, text)| parse_rule(&Path::new("rules").join(name), text))
+        .find(|(file, _)| *file == name)
+        .map(|(_, text)| *text)
+}
+
+/// The built-in rules of every profile.
+pub fn builtin(profiles: &Profiles) -> Result<Vec<Rule>, RuleError> {
+    let predicates = match builtin_file(PREDICATES_FILE) {
+        Some(text) => read_yaml(&Path::new("rules").join(PREDICATES_FILE), text)?,
+        None => Predicates::default(),
+    };
+    BUILTIN_FILES
+        .iter()
+        .filter(|(name, _)| ![PREDICATES_FILE, PROFILES_FILE].contains(name))
+        .map(|(name, text)| {
+            parse_rule_with(&Path::new("rules").join(name), text, &predicates, profiles)
+        })
         .collect()
 }
 
-/// Every `*.yaml` / `*.yml` file directly in `dir`, in name order.
-pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
+/// Every rule file (`*.yaml` / `*.yml`) directly in `dir`, in name order, of every profile.
+pub fn load_dir(dir: &Path, profiles: &Profiles) -> Result<Vec<Rule>, Vec<RuleError>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         vec![RuleError::new(
             dir,
@@ -114,13 +157,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
         })
         .collect();
     files.sort();
+    let read = |file: &Path| {
+        std::fs::read_to_string(file).map_err(|e| RuleError::new(file, format!("cannot read: {e}")))
+    };
+    let predicates_file = dir.join(PREDICATES_FILE);
+    let predicates = if predicates_file.is_file() {
+        read(&predicates_file)
+            .and_then(|text| read_yaml(&predicates_file, &text))
+            .map_err(|e| vec![e])?
+    } else {
+        Predicates::default()
+    };
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    for file in files {
-        let parsed = std::fs::read_to_string(&file)
-            .map_err(|e| RuleError::new(&file, format!("cannot read: {e}")))
-            .and_then(|text| parse_rule(&file, &text));
-        match parsed {
+    for file in files.iter().filter(|f| **f != predicates_file) {
+        match read(file).and_then(|text| parse_rule_with(file, &text, &predicates, profiles)) {
             Ok(rule) => rules.push(rule),
             Err(error) => errors.push(error),
         }
@@ -133,14 +184,30 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
 }
 
 impl RuleSet {
-    /// The built-in rules with the user's directories on top.
+    /// The default profile: the built-in platform invariants, with the user's directories on top.
     pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet, Vec<RuleError>> {
-        let mut rules = builtin().map_err(|e| vec![e])?;
+        RuleSet::load_profile(user_dirs, DEFAULT_PROFILE)
+    }
+
+    /// The rules of `profile` and of the profiles it extends, built-in and the user's, with the
+    /// parameters the profile sets.
+    pub fn load_profile(user_dirs: &[PathBuf], profile: &str) -> Result<RuleSet, Vec<RuleError>> {
+        let profiles = builtin_profiles().map_err(|e| vec![e])?;
+        let Some(chain) = profiles.chain(profile) else {
+            return Err(vec![RuleError::new(
+                Path::new("--profile"),
+                format!(
+                    "unknown profile `{profile}`; the profiles are {}",
+                    profiles.names().join(", ")
+                ),
+            )]);
+        };
+        let mut rules = builtin(&profiles).map_err(|e| vec![e])?;
         let mut replaced = Vec::new();
         let mut errors = Vec::new();
         let mut user_codes: Vec<(String, PathBuf)> = Vec::new();
         for dir in user_dirs {
-            match load_dir(dir) {
+            match load_dir(dir, &profiles) {
                 Ok(user_rules) => {
                     for rule in user_rules {
                         let code = &rule.info.code;
@@ -172,6 +239,24 @@ impl RuleSet {
         }
         if let Some(clash) = name_clash(&rules) {
             errors.push(clash);
+        }
+        rules.retain(|rule| chain.iter().any(|(name, _)| *name == rule.profile));
+        // The farthest profile first, so that the nearest one's parameters win.
+        for (name, profile) in chain.iter().rev() {
+            for (code, parameters) in &profile.parameters {
+                let Some(rule) = rules.iter_mut().find(|r| r.info.code == *code) else {
+                    continue; // a user rule may have replaced or the selection dropped it
+                };
+                for (parameter, value) in parameters {
+                    match rule.parameters.get_mut(parameter) {
+                        Some(slot) => *slot = value.clone(),
+                        None => errors.push(RuleError::new(
+                            &Path::new("rules").join(PROFILES_FILE),
+                            format!("profile `{name}` sets `{parameter}` of {code}, which has no such parameter"),
+                        )),
+                    }
+                }
+            }
         }
         if !errors.is_empty() {
             return Err(errors);

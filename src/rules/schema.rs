@@ -30,8 +30,12 @@ pub struct Rule {
     pub info: RuleInfo,
     /// Which resources the rule checks.
     pub resources: Selection,
+    /// The smallest profile the rule belongs to (`default`, `pci-dss`).
+    pub profile: String,
     /// Values the checks refer to with `{param: NAME}`, with their defaults.
     pub parameters: Map<String, Value>,
+    /// What must hold of a selected resource for the rule to apply to it.
+    pub when: Option<Check>,
     /// What must hold for each selected resource.
     pub check: Check,
 }
@@ -66,14 +70,21 @@ pub(crate) struct RawRule {
     doc: String,
     help_uri: Option<String>,
     resources: Spanned<Selection>,
+    profile: Option<Spanned<String>>,
     #[serde(default)]
     parameters: Map<String, Value>,
+    when: Option<Check>,
     check: Check,
 }
 
 impl RawRule {
-    /// Checks what the file format cannot: codes, names and types well formed, parameters declared.
-    pub(crate) fn validate(self) -> Result<Rule, Invalid> {
+    /// Checks what the file format cannot: codes, names and types well formed, parameters
+    /// declared, profile known; puts the named predicates of the rule's directory in place.
+    pub(crate) fn validate(
+        mut self,
+        predicates: &Predicates,
+        profiles: &[&str],
+    ) -> Result<Rule, Invalid> {
         let code_ok = self.code.value.len() >= 2
             && self
                 .code
@@ -107,8 +118,26 @@ impl RawRule {
                 "`resources.types` names no resource type".into(),
             ));
         }
+        let profile = match self.profile {
+            None => DEFAULT_PROFILE.to_owned(),
+            Some(p) if profiles.contains(&p.value.as_str()) => p.value,
+            Some(p) => {
+                return Err(Invalid::at(
+                    &p.referenced,
+                    format!(
+                        "unknown profile `{}`; the profiles are {}",
+                        p.value,
+                        profiles.join(", ")
+                    ),
+                ));
+            }
+        };
+        predicates.expand(&mut self.check)?;
+        if let Some(when) = &mut self.when {
+            predicates.expand(when)?;
+        }
         let mut undeclared = None;
-        self.check.params(&mut |name, at| {
+        let mut visit = |name: &str, at: &Location| {
             if !self.parameters.contains_key(name) && undeclared.is_none() {
                 undeclared = Some(Invalid::at(
                     at,
@@ -117,9 +146,29 @@ impl RawRule {
                     ),
                 ));
             }
-        });
+        };
+        self.check.params(&mut visit);
+        if let Some(when) = &self.when {
+            when.params(&mut visit);
+        }
         if let Some(invalid) = undeclared {
             return Err(invalid);
+        }
+        let placeholders = self
+            .check
+            .messages()
+            .chain(self.when.iter().flat_map(Check::messages));
+        for message in placeholders {
+            if let Some(name) = placeholders_in(message).find(|n| !self.parameters.contains_key(*n))
+            {
+                return Err(Invalid {
+                    position: None,
+                    reason: format!(
+                        "the message `{}` names `{{{name}}}`, which `parameters` does not declare",
+                        elide(message, 60)
+                    ),
+                });
+            }
         }
         Ok(Rule {
             info: RuleInfo {
@@ -133,9 +182,83 @@ impl RawRule {
                 help_uri: self.help_uri,
             },
             resources: self.resources.value,
+            profile,
             parameters: self.parameters,
+            when: self.when,
             check: self.check,
         })
+    }
+}
+
+/// The profile of a rule that names none: the platform invariants.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// The names in `{…}` placeholders of a message: `at least {min_days} days`.
+pub fn placeholders_in(message: &str) -> impl Iterator<Item = &str> {
+    message.split('{').skip(1).filter_map(|part| {
+        let name = &part[..part.find('}')?];
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        plain.then_some(name)
+    })
+}
+
+/// Checks with names, written once in a directory's `predicates.yaml` and used by its rules as
+/// `{predicate: NAME}`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicates {
+    predicates: BTreeMap<String, Check>,
+}
+
+impl Predicates {
+    /// Puts each `{predicate: NAME}` of `check` in place; a predicate may use another, not itself.
+    pub(crate) fn expand(&self, check: &mut Check) -> Result<(), Invalid> {
+        self.expand_within(check, &mut Vec::new())
+    }
+
+    fn expand_within(&self, check: &mut Check, using: &mut Vec<String>) -> Result<(), Invalid> {
+        if let CheckKind::Predicate { name, at } = &check.kind {
+            let Some(found) = self.predicates.get(name) else {
+                let known: Vec<&str> = self.predicates.keys().map(String::as_str).collect();
+                return Err(Invalid::at(
+                    at,
+                    match known.as_slice() {
+                        [] => format!(
+                            "unknown predicate `{name}`: this directory's predicates.yaml declares none"
+                        ),
+                        _ => format!(
+                            "unknown predicate `{name}`; the predicates are {}",
+                            known.join(", ")
+                        ),
+                    },
+                ));
+            };
+            if using.contains(name) {
+                return Err(Invalid::at(
+                    at,
+                    format!(
+                        "predicate `{name}` uses itself ({} → {name})",
+                        using.join(" → ")
+                    ),
+                ));
+            }
+            using.push(name.clone());
+            let mut inner = found.clone();
+            self.expand_within(&mut inner, using)?;
+            using.pop();
+            check.kind = inner.kind;
+            if check.message.is_none() {
+                check.message = inner.message;
+            }
+            return Ok(());
+        }
+        for child in check.children_mut() {
+            self.expand_within(child, using)?;
+        }
+        Ok(())
     }
 }
 
@@ -323,6 +446,15 @@ pub enum DecodeAs {
     IamPolicy,
 }
 
+/// Which way a connection between resources goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Resources this one references.
+    Out,
+    /// Resources that reference this one.
+    In,
+}
+
 /// `each` or `some`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quantifier {
@@ -377,6 +509,27 @@ pub enum CheckKind {
         /// What must hold of one of them.
         check: Box<Check>,
     },
+    /// Some resource of these types this one references (`Out`) or that references this one
+    /// (`In`) passes the check (or exists, without one).
+    Related {
+        /// Which way the references go.
+        direction: Direction,
+        /// The resource types at the other end.
+        types: Vec<String>,
+        /// Only references made at this path (of this resource for `Out`, of the other for `In`).
+        via: Option<Path>,
+        /// `Out` only: also through what the resources it references reference, and so on.
+        transitive: bool,
+        /// What must hold of the other resource.
+        check: Option<Box<Check>>,
+    },
+    /// A named predicate; replaced by its check when the rule loads.
+    Predicate {
+        /// The predicate's name.
+        name: String,
+        /// Where the rule names it.
+        at: Location,
+    },
     /// Distinct values across the resources the selected references name, counted.
     CountDistinct {
         /// The references.
@@ -417,6 +570,11 @@ struct RawCheck {
     format: Option<DecodeAs>,
     other_resources: Option<Vec<String>>,
     follow: Option<String>,
+    references: Option<Vec<String>>,
+    referenced_by: Option<Vec<String>>,
+    via: Option<String>,
+    transitive: Option<bool>,
+    predicate: Option<Spanned<String>>,
     to: Option<Vec<String>>,
     distinct: Option<Vec<String>>,
     path: Option<String>,
@@ -436,8 +594,7 @@ struct RawCheck {
     message: Option<String>,
 }
 
-const HEADS: &str =
-    "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources` or `follow`";
+const HEADS: &str = "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources`, `references`, `referenced-by`, `predicate` or `follow`";
 
 const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
 
@@ -457,6 +614,9 @@ impl TryFrom<RawCheck> for Check {
             raw.decode.is_some(),
             raw.other_resources.is_some(),
             raw.follow.is_some(),
+            raw.references.is_some(),
+            raw.referenced_by.is_some(),
+            raw.predicate.is_some(),
         ];
         match heads.iter().filter(|h| **h).count() {
             1 => {}
@@ -506,6 +666,39 @@ impl TryFrom<RawCheck> for Check {
                 .ok_or("`other-resources` needs a `check`")?;
             raw.only("other-resources")?;
             CheckKind::OtherResources { types, check }
+        } else if let Some((direction, head, types)) = raw
+            .references
+            .take()
+            .map(|t| (Direction::Out, "references", t))
+            .or_else(|| {
+                raw.referenced_by
+                    .take()
+                    .map(|t| (Direction::In, "referenced-by", t))
+            })
+        {
+            if types.is_empty() {
+                return Err(format!("`{head}` names no resource type"));
+            }
+            let transitive = raw.transitive.take().unwrap_or(false);
+            if transitive && direction == Direction::In {
+                return Err("`transitive` belongs with `references`, not `referenced-by`".into());
+            }
+            let via = raw.via.take().map(|p| Path::parse(&p)).transpose()?;
+            let check = raw.check.take();
+            raw.only(head)?;
+            CheckKind::Related {
+                direction,
+                types,
+                via,
+                transitive,
+                check,
+            }
+        } else if let Some(name) = raw.predicate.take() {
+            raw.only("predicate")?;
+            CheckKind::Predicate {
+                name: name.value,
+                at: name.referenced,
+            }
         } else if let Some(follow) = raw.follow.take() {
             let to = raw
                 .to
@@ -617,6 +810,8 @@ impl RawCheck {
             ("check", self.check.is_some()),
             ("as", self.format.is_some()),
             ("to", self.to.is_some()),
+            ("via", self.via.is_some()),
+            ("transitive", self.transitive.is_some()),
             ("distinct", self.distinct.is_some()),
             ("key-matches", self.key_matches.is_some()),
             ("exists", self.exists.is_some()),
@@ -647,6 +842,51 @@ fn regex(pattern: &str) -> Result<Regex, String> {
 }
 
 impl Check {
+    /// The checks directly below this one.
+    fn children_mut(&mut self) -> Vec<&mut Check> {
+        match &mut self.kind {
+            CheckKind::All(checks) | CheckKind::Any(checks) => checks.iter_mut().collect(),
+            CheckKind::Not(check)
+            | CheckKind::Decode { check, .. }
+            | CheckKind::OtherResources { check, .. } => vec![check],
+            CheckKind::Related { check, .. } => check.iter_mut().map(|c| &mut **c).collect(),
+            CheckKind::Each { filter, check, .. } => {
+                let mut out: Vec<&mut Check> = vec![check];
+                out.extend(filter.iter_mut().map(|c| &mut **c));
+                out
+            }
+            CheckKind::Test { .. }
+            | CheckKind::Predicate { .. }
+            | CheckKind::CountDistinct { .. } => Vec::new(),
+        }
+    }
+
+    /// The checks directly below this one.
+    fn children(&self) -> Vec<&Check> {
+        match &self.kind {
+            CheckKind::All(checks) | CheckKind::Any(checks) => checks.iter().collect(),
+            CheckKind::Not(check)
+            | CheckKind::Decode { check, .. }
+            | CheckKind::OtherResources { check, .. } => vec![check],
+            CheckKind::Related { check, .. } => check.iter().map(|c| &**c).collect(),
+            CheckKind::Each { filter, check, .. } => {
+                std::iter::once(&**check).chain(filter.as_deref()).collect()
+            }
+            CheckKind::Test { .. }
+            | CheckKind::Predicate { .. }
+            | CheckKind::CountDistinct { .. } => Vec::new(),
+        }
+    }
+
+    /// Every message of the check tree.
+    fn messages(&self) -> Box<dyn Iterator<Item = &String> + '_> {
+        Box::new(
+            self.message
+                .iter()
+                .chain(self.children().into_iter().flat_map(Check::messages)),
+        )
+    }
+
     /// Calls `visit` with every parameter the check refers to, and where.
     fn params(&self, visit: &mut dyn FnMut(&str, &Location)) {
         let arg = |arg: &Arg, visit: &mut dyn FnMut(&str, &Location)| {
@@ -672,19 +912,11 @@ impl Check {
                     Op::Compare(Comparison::Matches(_) | Comparison::GlobCovers(_)) => {}
                 }
             }
-            CheckKind::All(checks) | CheckKind::Any(checks) => {
-                checks.iter().for_each(|c| c.params(visit))
-            }
-            CheckKind::Not(check)
-            | CheckKind::Decode { check, .. }
-            | CheckKind::OtherResources { check, .. } => check.params(visit),
-            CheckKind::Each { filter, check, .. } => {
-                if let Some(filter) = filter {
-                    filter.params(visit);
-                }
-                check.params(visit);
-            }
             CheckKind::CountDistinct { bound: b, .. } => bound(b, visit),
+            _ => {}
+        }
+        for child in self.children() {
+            child.params(visit);
         }
     }
 }

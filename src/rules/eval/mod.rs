@@ -6,6 +6,7 @@
 //! looks at other resources and counts across references, `values` marks unknown values.
 
 mod compare;
+mod connect;
 mod follow;
 pub(crate) mod outcome;
 mod scope;
@@ -16,7 +17,7 @@ use super::schema::Rule;
 use crate::finding::{Checked, Finding, Status, Step, Verdict};
 use crate::locate::{Position, Span, positions};
 use crate::model::{Document, Resource};
-use outcome::Outcome;
+use outcome::{Note, Outcome};
 use rayon::prelude::*;
 use scope::{Here, Scope};
 use std::collections::BTreeSet;
@@ -95,7 +96,10 @@ fn check_document<'a>(
             let mut findings = Vec::new();
             let mut checks = Vec::new();
             for rule in rules.iter().filter(|rule| applies(rule, resource)) {
-                let (found, passed_because) = check_resource(rule, index, document, resource);
+                let Some((found, passed_because)) = check_resource(rule, index, document, resource)
+                else {
+                    continue; // its `when` does not hold: the rule does not apply
+                };
                 let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
                 checks.push(Checked {
                     rule: &rule.info,
@@ -194,19 +198,47 @@ fn locate_places(document: &Document, pointers: &[&str]) -> Vec<(Option<Span>, O
         .collect()
 }
 
+/// The findings of one rule on one resource, and why it passed; `None` when the rule's `when`
+/// does not hold for it.
 fn check_resource<'a>(
     rule: &'a Rule,
     index: &ModuleIndex<'a>,
     document: &'a Document,
     resource: &'a Resource,
-) -> (Vec<Finding<'a>>, Option<String>) {
+) -> Option<(Vec<Finding<'a>>, Option<String>)> {
     let scope = Scope {
         index,
         subject: resource,
         params: &rule.parameters,
     };
     let values = values::with_unknowns(resource);
-    let (verdict, notes) = match scope.check(&rule.check, &Here::top(&values, resource)) {
+    let top = Here::top(&values, resource);
+    let precondition = match rule.when.as_ref().map(|when| scope.check(when, &top)) {
+        Some(Outcome::Fail(_)) => return None,
+        Some(Outcome::Undetermined(notes)) => Some(notes),
+        Some(Outcome::Pass(_)) | None => None,
+    };
+    let outcome = match (scope.check(&rule.check, &top), precondition) {
+        // Failing where the rule may not apply: the inputs do not decide.
+        (Outcome::Fail(notes), Some(unsure)) => {
+            let why: Vec<String> = unsure.into_iter().map(|n| n.message).collect();
+            Outcome::Undetermined(
+                notes
+                    .into_iter()
+                    .map(|note| Note {
+                        message: format!(
+                            "{}, if the rule applies: {}",
+                            note.message,
+                            why.join("; ")
+                        ),
+                        ..note
+                    })
+                    .collect(),
+            )
+        }
+        (outcome, _) => outcome,
+    };
+    let (verdict, notes) = match outcome {
         Outcome::Pass(notes) => {
             let mut because: Vec<String> = Vec::new();
             for note in notes {
@@ -214,7 +246,7 @@ fn check_resource<'a>(
                     because.push(note.message);
                 }
             }
-            return (Vec::new(), Some(because.join("; ")));
+            return Some((Vec::new(), Some(because.join("; "))));
         }
         Outcome::Fail(notes) => (Verdict::Fail, notes),
         Outcome::Undetermined(notes) => (Verdict::Undetermined, notes),
@@ -269,5 +301,5 @@ fn check_resource<'a>(
             }
         })
         .collect();
-    (findings, None)
+    Some((findings, None))
 }

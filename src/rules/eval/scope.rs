@@ -244,8 +244,48 @@ impl<'a> Scope<'_, 'a> {
                 distinct,
                 bound,
             } => self.count_distinct(follow, to, distinct, bound, here),
+            CheckKind::Related {
+                direction,
+                types,
+                via,
+                transitive,
+                check,
+            } => self.related(
+                *direction,
+                types,
+                via.as_ref(),
+                *transitive,
+                check.as_deref(),
+                here,
+            ),
+            // Put in place when the rule loaded.
+            CheckKind::Predicate { name, .. } => Outcome::Undetermined(vec![
+                here.note(format!("predicate `{name}` is not defined")),
+            ]),
         };
-        outcome.summarized(check.message.as_ref())
+        match (&outcome, &check.message) {
+            (Outcome::Fail(_), Some(message)) => outcome.summarized(Some(&self.fill(message))),
+            _ => outcome,
+        }
+    }
+
+    /// A message with each `{parameter}` replaced by the parameter's value.
+    pub fn fill(&self, message: &str) -> String {
+        let mut out = message.to_owned();
+        for name in crate::rules::schema::placeholders_in(message) {
+            let shown = match self.params.get(name) {
+                Some(Value::String(text)) => text.clone(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Some(value) => value.to_string(),
+                None => continue,
+            };
+            out = out.replace(&format!("{{{name}}}"), &shown);
+        }
+        out
     }
 
     /// A rule parameter, or a value written in the rule.

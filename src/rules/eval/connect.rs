@@ -1,0 +1,282 @@
+//! Connections between resources, both ways: the resources this one references (`references`,
+//! optionally through what those reference in turn) and the resources that reference it
+//! (`referenced-by`). A reference is a `${…}` token or a `depends_on` entry; where a `via` path
+//! is given, a value equal to the other resource's `id`, `name` or `arn` connects too, as
+//! `cluster_name = "payments"` attaches a node group to the cluster named `payments`.
+
+use super::outcome::{Note, Outcome};
+use super::scope::{Here, Scope, flatten, select};
+use super::values::{is_expression, is_unknown, with_unknowns};
+use crate::model::{Reference, Resource};
+use crate::rules::schema::{Check, Direction, Path};
+use serde_json::Value;
+
+/// The most resources one transitive walk visits: a module's size bounds it long before.
+const MAX_VISITS: usize = 100_000;
+
+/// The other ends of a connection, and why more may exist than the inputs show.
+#[derive(Default)]
+struct Ends<'a> {
+    found: Vec<&'a Resource>,
+    open: Vec<String>,
+}
+
+impl<'a> Ends<'a> {
+    fn add(&mut self, resource: &'a Resource) {
+        if !self.found.iter().any(|r| std::ptr::eq(*r, resource)) {
+            self.found.push(resource);
+        }
+    }
+
+    fn open(&mut self, why: String) {
+        if !self.open.contains(&why) {
+            self.open.push(why);
+        }
+    }
+}
+
+impl<'a> Scope<'_, 'a> {
+    pub(super) fn related(
+        &self,
+        direction: Direction,
+        types: &[String],
+        via: Option<&Path>,
+        transitive: bool,
+        check: Option<&Check>,
+        here: &Here<'_, 'a>,
+    ) -> Outcome<'a> {
+        let ends = match direction {
+            Direction::Out => self.referenced(types, via, transitive),
+            Direction::In => self.referencing(types, via),
+        };
+        let kinds = types.join(" or ");
+        let qualifies = if check.is_some() {
+            " that qualifies"
+        } else {
+            ""
+        };
+        let relation = |address: &str| match direction {
+            Direction::Out => format!("references `{address}`"),
+            Direction::In => format!("`{address}` references it"),
+        };
+        let outcome = Outcome::any(ends.found.iter().map(|&other| {
+            match check {
+                None => Outcome::Pass(Vec::new()),
+                Some(check) => {
+                    let values = with_unknowns(other);
+                    let scope = Scope {
+                        subject: other,
+                        ..*self
+                    };
+                    scope.check(check, &Here::top(&values, other))
+                }
+            }
+            .pass_as(|| here.note(relation(other.address.as_str())))
+        }));
+        let none = match direction {
+            Direction::Out if transitive => {
+                format!(
+                    "it depends on no {kinds}{qualifies}, directly or through what it references"
+                )
+            }
+            Direction::Out => format!("it references no {kinds}{qualifies}"),
+            Direction::In => format!("no {kinds}{qualifies} references it"),
+        };
+        match outcome {
+            Outcome::Fail(_) if !ends.open.is_empty() => Outcome::Undetermined(vec![
+                here.note(format!("{none} in these inputs; {}", ends.open.join("; "))),
+            ]),
+            Outcome::Fail(_) => Outcome::Fail(vec![here.note(none)]),
+            decided => decided,
+        }
+    }
+
+    /// The resources of `types` the subject references (at `via`), and with `transitive` what
+    /// those reference, and so on.
+    fn referenced(&self, types: &[String], via: Option<&Path>, transitive: bool) -> Ends<'a> {
+        let mut ends = Ends::default();
+        let mut visited: Vec<&'a Resource> = vec![self.subject];
+        let mut queue = std::collections::VecDeque::from([self.subject]);
+        while let Some(from) = queue.pop_front() {
+            let at = if std::ptr::eq(from, self.subject) {
+                via.map(|path| pointers(path, &from.values))
+            } else {
+                None
+            };
+            for reference in references_at(from, at.as_deref()) {
+                let Some(targets) = self.targets(from, reference, &mut ends) else {
+                    continue;
+                };
+                for target in targets {
+                    if types.contains(&target.address.resource_type) {
+                        ends.add(target);
+                    }
+                    let new = !visited.iter().any(|r| std::ptr::eq(*r, target));
+                    if transitive && new && visited.len() < MAX_VISITS {
+                        visited.push(target);
+                        queue.push_back(target);
+                    }
+                }
+            }
+            if let Some(at) = &at {
+                for value in values_at(&from.values, at) {
+                    let named: Vec<&Resource> = self
+                        .index
+                        .of_types(types)
+                        .filter(|other| names(other, value))
+                        .collect();
+                    named.into_iter().for_each(|other| ends.add(other));
+                    if ends.found.is_empty() && undecided(value) {
+                        let via = via.map(Path::display).unwrap_or_default();
+                        ends.open(format!("`{via}` is {}", unevaluated(value)));
+                    }
+                }
+            }
+            if !transitive {
+                break;
+            }
+        }
+        ends
+    }
+
+    /// The resources of `types` that reference the subject (at their `via`).
+    fn referencing(&self, types: &[String], via: Option<&Path>) -> Ends<'a> {
+        let mut ends = Ends::default();
+        for other in self.index.of_types(types) {
+            if std::ptr::eq(other, self.subject) {
+                continue;
+            }
+            let at = via.map(|path| pointers(path, &other.values));
+            for reference in references_at(other, at.as_deref()) {
+                let Some(targets) = self.targets(other, reference, &mut ends) else {
+                    continue;
+                };
+                if targets.iter().any(|t| std::ptr::eq(*t, self.subject)) {
+                    ends.add(other);
+                }
+            }
+            let (Some(at), Some(via)) = (&at, via) else {
+                continue;
+            };
+            let values = values_at(&other.values, at);
+            if values.iter().any(|value| names(self.subject, value)) {
+                ends.add(other);
+            } else if let Some(value) = values.iter().find(|v| undecided(v))
+                && !ends.found.iter().any(|r| std::ptr::eq(*r, other))
+            {
+                ends.open(format!(
+                    "`{}` of `{}` is {}",
+                    via.display(),
+                    other.address.as_str(),
+                    unevaluated(value)
+                ));
+            } else if other.unknown.iter().any(|u| {
+                let prefix = via.static_prefix();
+                crate::pointer::is_prefix(&prefix, u) || crate::pointer::is_prefix(u, &prefix)
+            }) {
+                ends.open(format!(
+                    "`{}` of `{}` is known only after apply",
+                    via.display(),
+                    other.address.as_str()
+                ));
+            }
+        }
+        ends
+    }
+
+    /// The resources `reference` (made in `from`) names; `None` when it names none, with why
+    /// more may exist added to `ends` where the reference could carry a connection.
+    fn targets(
+        &self,
+        from: &'a Resource,
+        reference: &Reference,
+        ends: &mut Ends<'a>,
+    ) -> Option<Vec<&'a Resource>> {
+        let target = reference.target.as_str();
+        // Which instance, or a value of the configuration: no resource.
+        let root = target.split('.').next().unwrap_or_default();
+        if matches!(root, "count" | "each" | "self" | "path" | "terraform") {
+            return None;
+        }
+        match self.index.resolve_reference(from, reference) {
+            Some(found) if found.is_empty() => {
+                ends.open(format!("`{target}` is not in these inputs"));
+                None
+            }
+            Some(found) => Some(found),
+            // A module's output, a local payplat could not evaluate, or a module's variable
+            // (which carries what its caller passed) may stand for any resource; a root
+            // module's variable carries none.
+            None if matches!(root, "module" | "local")
+                || (root == "var" && from.address.module.is_some()) =>
+            {
+                ends.open(format!("`{target}` is not a resource payplat can follow"));
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+impl<'a> Outcome<'a> {
+    /// A pass told as `note` says: where a connection holds, what it connects to.
+    fn pass_as(self, note: impl FnOnce() -> Note<'a>) -> Outcome<'a> {
+        match self {
+            Outcome::Pass(_) => Outcome::Pass(vec![note()]),
+            other => other,
+        }
+    }
+}
+
+/// The pointers a path selects in `values`.
+fn pointers(path: &Path, values: &Value) -> Vec<String> {
+    select(path, values).into_iter().map(|(at, _)| at).collect()
+}
+
+/// The references `resource` makes at or below one of `at` (all of them without `at`).
+fn references_at<'r>(
+    resource: &'r Resource,
+    at: Option<&'r [String]>,
+) -> impl Iterator<Item = &'r Reference> {
+    resource.references.iter().filter(move |r| match at {
+        None => true,
+        Some(at) => at
+            .iter()
+            .any(|p| crate::pointer::is_prefix(p, &r.attribute)),
+    })
+}
+
+/// The plain values at `at` (lists stand for their elements).
+fn values_at<'v>(values: &'v Value, at: &[String]) -> Vec<&'v Value> {
+    let nodes = at
+        .iter()
+        .filter_map(|p| Some((p.clone(), values.pointer(p)?)))
+        .collect();
+    flatten(nodes).into_iter().map(|(_, v)| v).collect()
+}
+
+/// Whether a value is an expression payplat could not evaluate, or known only after apply.
+fn undecided(value: &Value) -> bool {
+    is_unknown(value) || value.as_str().is_some_and(is_expression)
+}
+
+/// What a message says of a value payplat could not decide.
+fn unevaluated(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) if is_expression(text) => super::values::unevaluated(text),
+        _ => "known only after apply".to_owned(),
+    }
+}
+
+/// Whether `value` is `resource`'s `id`, `name` or `arn`, known and written out.
+fn names(resource: &Resource, value: &Value) -> bool {
+    let Some(text) = value
+        .as_str()
+        .filter(|t| !t.is_empty() && !is_expression(t))
+    else {
+        return false;
+    };
+    ["id", "name", "arn"]
+        .iter()
+        .any(|key| resource.values.get(key).and_then(Value::as_str) == Some(text))
+}
