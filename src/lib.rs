@@ -14,7 +14,7 @@
 //! | rules and their engine | [`rules`] |
 //! | the user's word | [`config`], then [`triage`] |
 //! | output | [`report`] |
-//! | one check, end to end | [`check`] |
+//! | one check, end to end | [`check`], [`expect`] (rule tests) |
 //!
 //! The command line (`src/cli/`, in the binary) sits on top; the library prints nothing.
 
@@ -23,6 +23,7 @@
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod expect;
 pub mod expr;
 pub mod finding;
 pub mod generate;

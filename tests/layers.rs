@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["triage"],
     &["report"],
-    &["check"],
+    &["check", "expect"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -6,6 +6,7 @@ mod explain;
 mod generate;
 mod inspect;
 mod rules;
+mod test;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
     Rules(rules::Args),
     /// Print a rule's documentation.
     Explain(explain::Args),
+    /// Check a rule directory's fixtures against the verdicts its expectations file promises.
+    Test(test::Args),
     /// Write the reference payment platform: what compliant looks like.
     Generate(generate::Args),
     /// Print a shell completion script (e.g. `payplat completions bash > /etc/bash_completion.d/payplat`).
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Generate(args) => generate::run(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -170,7 +170,12 @@ pub fn load_dir(dir: &Path, profiles: &Profiles) -> Result<Vec<Rule>, Vec<RuleEr
     };
     let mut rules = Vec::new();
     let mut errors = Vec::new();
-    for file in files.iter().filter(|f| **f != predicates_file) {
+    // `profiles.yaml` is the built-in pack's own: beside the rules when `rules/` is tested.
+    let profiles_file = dir.join(PROFILES_FILE);
+    for file in files
+        .iter()
+        .filter(|f| **f != predicates_file && **f != profiles_file)
+    {
         match read(file).and_then(|text| parse_rule_with(file, &text, &predicates, profiles)) {
             Ok(rule) => rules.push(rule),
             Err(error) => errors.push(error),
