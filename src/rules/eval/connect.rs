@@ -86,7 +86,18 @@ impl<'a> Scope<'_, 'a> {
             Outcome::Fail(_) if !ends.open.is_empty() => Outcome::Undetermined(vec![
                 here.note(format!("{none} in these inputs; {}", ends.open.join("; "))),
             ]),
-            Outcome::Fail(_) => Outcome::Fail(vec![here.note(none)]),
+            // Say why the resources found do not qualify.
+            Outcome::Fail(notes) => {
+                let why: Vec<String> = notes
+                    .iter()
+                    .map(|n| format!("`{}`: {}", n.resource.address.as_str(), n.message))
+                    .collect();
+                let found = match why.as_slice() {
+                    [] => none,
+                    _ => format!("{none}: {}", why.join("; ")),
+                };
+                Outcome::Fail(vec![here.note(found)])
+            }
             decided => decided,
         }
     }
@@ -103,10 +114,12 @@ impl<'a> Scope<'_, 'a> {
             } else {
                 None
             };
+            let mut resolved = false;
             for reference in references_at(from, at.as_deref()) {
                 let Some(targets) = self.targets(from, reference, &mut ends) else {
                     continue;
                 };
+                resolved = true;
                 for target in targets {
                     if types.contains(&target.address.resource_type) {
                         ends.add(target);
@@ -126,7 +139,8 @@ impl<'a> Scope<'_, 'a> {
                         .filter(|other| names(other, value))
                         .collect();
                     named.into_iter().for_each(|other| ends.add(other));
-                    if ends.found.is_empty() && undecided(value) {
+                    // An expression whose references name resources names those.
+                    if ends.found.is_empty() && !resolved && undecided(value) {
                         let via = via.map(Path::display).unwrap_or_default();
                         ends.open(format!("`{via}` is {}", unevaluated(value)));
                     }
@@ -147,10 +161,12 @@ impl<'a> Scope<'_, 'a> {
                 continue;
             }
             let at = via.map(|path| pointers(path, &other.values));
+            let mut resolved = false;
             for reference in references_at(other, at.as_deref()) {
                 let Some(targets) = self.targets(other, reference, &mut ends) else {
                     continue;
                 };
+                resolved = true;
                 if targets.iter().any(|t| std::ptr::eq(*t, self.subject)) {
                     ends.add(other);
                 }
@@ -162,7 +178,7 @@ impl<'a> Scope<'_, 'a> {
             if values.iter().any(|value| names(self.subject, value)) {
                 ends.add(other);
             } else if let Some(value) = values.iter().find(|v| undecided(v))
-                && !ends.found.iter().any(|r| std::ptr::eq(*r, other))
+                && !resolved
             {
                 ends.open(format!(
                     "`{}` of `{}` is {}",
