@@ -43,6 +43,10 @@ pub(super) struct Args {
     /// profile, PP601): the platform that passes every rule of the default profile.
     #[arg(long)]
     fixed: bool,
+    /// Harden the platform for the `pci-dss` profile: KMS keys for secrets, images and logs, a
+    /// private API endpoint, immutable tags, rotated secrets, VPC flow logs, a year of logs.
+    #[arg(long)]
+    hardened: bool,
     #[arg(long, value_enum, default_value_t = GenerateFormat::TfJson)]
     format: GenerateFormat,
     /// Write to this file instead of standard output (with `--format hcl`: this directory).
@@ -62,8 +66,14 @@ pub(super) fn run(args: Args) -> Outcome {
         copies: args.copies,
         violations: args.violations,
         fixed: args.fixed,
+        hardened: args.hardened,
     };
     if let GenerateFormat::Hcl = args.format {
+        if options.hardened {
+            return Err(fail(
+                "--hardened writes Terraform JSON or a plan: use --format tf-json or plan-json",
+            ));
+        }
         let directory = args
             .output
             .ok_or_else(|| fail("--format hcl writes a module directory: add -o DIR"))?;

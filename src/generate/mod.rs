@@ -3,6 +3,7 @@
 //! Terraform module written by hand (`.tf` files), optionally with one violation per named rule
 //! for demos and rule tests.
 
+mod harden;
 mod hcl;
 mod plan;
 mod platform;
@@ -36,6 +37,9 @@ pub struct Options {
     pub violations: Vec<Violation>,
     /// Fix what the real synth gets wrong: CoreDNS waits for the kube-system Fargate profile.
     pub fixed: bool,
+    /// Harden the platform for the `pci-dss` profile (KMS everywhere, private API endpoint,
+    /// immutable tags, rotated secrets, flow logs, a year of logs).
+    pub hardened: bool,
 }
 
 impl Default for Options {
@@ -52,6 +56,7 @@ impl Default for Options {
             copies: 1,
             violations: Vec::new(),
             fixed: false,
+            hardened: false,
         }
     }
 }

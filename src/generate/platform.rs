@@ -63,7 +63,7 @@ fn traversal(resource_type: &str, id: &str, attribute: &str) -> String {
 }
 
 /// `${type.<logical id>.attribute}`
-fn reference(resource_type: &str, id: &str, attribute: &str) -> String {
+pub(super) fn reference(resource_type: &str, id: &str, attribute: &str) -> String {
     format!("${{{}}}", traversal(resource_type, id, attribute))
 }
 
@@ -156,7 +156,7 @@ fn policy(statements: Vec<Py>) -> String {
     ]))
 }
 
-fn service_trust(service: &str) -> String {
+pub(super) fn service_trust(service: &str) -> String {
     policy(vec![dict([
         ("Effect", s("Allow")),
         ("Principal", dict([("Service", s(service))])),
@@ -734,6 +734,9 @@ pub fn platform(options: &Options) -> Platform {
             value: json!(reference("aws_iam_role", "alb_controller_role", "arn")),
         },
     ];
+    if options.hardened {
+        super::harden::harden(&mut resources, options);
+    }
     let stack = format!("TapStack{suffix}");
     Platform {
         provider: json!({"aws": [{"default_tags": [{"tags": {"Author": "unknown", "Environment": suffix, "Repository": "unknown"}}], "region": region}]}),

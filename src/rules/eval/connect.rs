@@ -244,9 +244,15 @@ impl<'a> Outcome<'a> {
     }
 }
 
-/// The pointers a path selects in `values`.
+/// The pointers a path selects in `values`; where it selects nothing (a value known only after
+/// apply is not in a plan's values), the path's fixed start, under which references are made.
 fn pointers(path: &Path, values: &Value) -> Vec<String> {
-    select(path, values).into_iter().map(|(at, _)| at).collect()
+    let selected: Vec<String> = select(path, values).into_iter().map(|(at, _)| at).collect();
+    if selected.is_empty() {
+        vec![path.static_prefix()]
+    } else {
+        selected
+    }
 }
 
 /// The references `resource` makes at or below one of `at` (all of them without `at`).
