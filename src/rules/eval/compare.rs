@@ -82,6 +82,10 @@ impl<'a> Scope<'_, 'a> {
                     Outcome::Undetermined(vec![
                         here.note(format!("`{name}` is known only after apply")),
                     ])
+                } else if let Some(text) = nodes.iter().find_map(|(_, v)| may_be_null(v)) {
+                    Outcome::Undetermined(vec![here.note(format!(
+                        "`{name}` is `{text}`, which may be null: Terraform then leaves it unset"
+                    ))])
                 } else if *expect {
                     Outcome::Pass(notes)
                 } else {
@@ -320,4 +324,15 @@ fn plain(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// An expression payplat could not evaluate that may give `null` (`var.on ? key : null`,
+/// `lookup(m, k, null)`): whether the attribute is set depends on it.
+fn may_be_null(value: &Value) -> Option<&str> {
+    let text = value.as_str()?;
+    let body = text.strip_prefix("${")?.strip_suffix('}')?;
+    let null = body
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word == "null");
+    (null && crate::expr::template_spans(text).len() == 1).then_some(text)
 }
