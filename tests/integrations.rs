@@ -114,7 +114,10 @@ fn run_action(workspace: tempfile::TempDir, inputs: &[(&str, &str)]) -> ActionRu
         std::env::var("PATH").unwrap_or_default()
     );
     let evaluate = |text: &str| -> String {
-        let mut out = text.replace("${{ github.action_path }}", &root().display().to_string());
+        let mut out = text
+            .replace("${{ github.action_path }}", &root().display().to_string())
+            .replace("${{ github.action_ref }}", "v0.1.0")
+            .replace("${{ github.action_repository }}", "payplat/payplat");
         for (name, value) in &values {
             out = out.replace(&format!("${{{{ inputs.{name} }}}}"), value);
         }
@@ -295,4 +298,121 @@ fn the_pre_commit_hook_passes_and_fails_with_the_diagnostic() {
         output.contains("PP101 ecr-scan-on-push") && output.contains("scan_on_push"),
         "{output}"
     );
+}
+
+/// A directory laid out like a release of payplat for Linux x86_64 (an archive holding
+/// `payplat-<target>/payplat`, and its `.sha256`), with `checksum` as the published SHA-256
+/// (default: the archive's own).
+fn release(checksum: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let target = "payplat-x86_64-unknown-linux-musl";
+    let staged = dir.path().join(target);
+    std::fs::create_dir(&staged).unwrap();
+    // A stand-in for the release build: what matters is which file is chosen, checked and run.
+    std::fs::write(
+        staged.join("payplat"),
+        "#!/bin/sh\necho 'payplat 0.1.0 (release stand-in)'\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["+x", "payplat"])
+        .current_dir(&staged)
+        .status()
+        .unwrap();
+    let archive = format!("{target}.tar.xz");
+    let status = Command::new("tar")
+        .args(["-cJf", &archive, target])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_dir_all(&staged).unwrap();
+    let bytes = std::fs::read(dir.path().join(&archive)).unwrap();
+    let sum = checksum.map_or_else(|| payplat::text::sha256_of(&bytes), str::to_owned);
+    std::fs::write(
+        dir.path().join(format!("{archive}.sha256")),
+        format!("{sum}  {archive}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs the action's install step as a Linux x86_64 runner would, at action ref `version`,
+/// downloading from `base`; a `cargo` that only records its arguments stands in for a build.
+/// Returns the status, the log, what was added to PATH, and what `cargo` was asked.
+fn install(base: &str, version: &str) -> (i32, String, String, String) {
+    let runner = tempfile::tempdir().unwrap();
+    let tools = runner.path().join("tools");
+    std::fs::create_dir(&tools).unwrap();
+    let cargo = tools.join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\necho \"$@\" > \"$RUNNER_TEMP/cargo-args\"\n",
+    )
+    .unwrap();
+    Command::new("chmod")
+        .args(["+x", cargo.to_str().unwrap()])
+        .status()
+        .unwrap();
+    let github_path = runner.path().join("path");
+    std::fs::write(&github_path, "").unwrap();
+    let output = Command::new("bash")
+        .arg(root().join("scripts/install-action"))
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", tools.display()))
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TEMP", runner.path())
+        .env("GITHUB_PATH", &github_path)
+        .env("ACTION_PATH", root())
+        .env("PAYPLAT_VERSION", version)
+        .env("PAYPLAT_RELEASE_BASE", base)
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let added = std::fs::read_to_string(&github_path).unwrap();
+    let asked = std::fs::read_to_string(runner.path().join("cargo-args")).unwrap_or_default();
+    // The installed binary runs.
+    if output.status.success() && asked.is_empty() {
+        let installed = Path::new(added.trim()).join("payplat");
+        let version = Command::new(installed).arg("--version").output().unwrap();
+        assert!(String::from_utf8_lossy(&version.stdout).contains("release stand-in"));
+    }
+    (output.status.code().unwrap_or(-1), log, added, asked)
+}
+
+#[test]
+fn the_action_installs_its_release_binary_after_checking_its_checksum() {
+    let good = release(None);
+    let base = format!("file://{}", good.path().display());
+    let (status, log, added, asked) = install(&base, "v0.1.0");
+    assert_eq!(status, 0, "{log}");
+    assert!(added.trim_end().ends_with("/payplat/bin"), "{added}");
+    assert_eq!(asked, "", "no build when the release has a binary: {log}");
+    assert!(log.starts_with("payplat "), "{log}");
+
+    // A corrupted download (or checksum) is refused: not run, not replaced by a build.
+    let corrupt = release(Some(&"0".repeat(64)));
+    let base = format!("file://{}", corrupt.path().display());
+    let (status, log, added, asked) = install(&base, "v0.1.0");
+    assert_eq!(status, 1, "{log}");
+    assert!(
+        log.contains("does not match its published SHA-256") && log.contains("refusing to run it"),
+        "{log}"
+    );
+    assert_eq!((added.as_str(), asked.as_str()), ("", ""));
+
+    // No release of that version, or the action used at a branch: built from the action's source.
+    let empty = tempfile::tempdir().unwrap();
+    let base = format!("file://{}", empty.path().display());
+    for version in ["v0.1.0", "main"] {
+        let (status, log, _, asked) = install(&base, version);
+        assert_eq!(status, 0, "{log}");
+        assert!(asked.starts_with("install --locked"), "{version}: {asked}");
+        assert!(log.contains("building it with cargo install"), "{log}");
+    }
 }
