@@ -106,7 +106,8 @@ impl<'a> Scope<'_, 'a> {
     /// those reference, and so on.
     fn referenced(&self, types: &[String], via: Option<&Path>, transitive: bool) -> Ends<'a> {
         let mut ends = Ends::default();
-        let mut visited: Vec<&'a Resource> = vec![self.subject];
+        let mut visited: std::collections::HashSet<*const Resource> =
+            std::collections::HashSet::from([std::ptr::from_ref(self.subject)]);
         let mut queue = std::collections::VecDeque::from([self.subject]);
         while let Some(from) = queue.pop_front() {
             let at = if std::ptr::eq(from, self.subject) {
@@ -124,9 +125,10 @@ impl<'a> Scope<'_, 'a> {
                     if types.contains(&target.address.resource_type) {
                         ends.add(target);
                     }
-                    let new = !visited.iter().any(|r| std::ptr::eq(*r, target));
-                    if transitive && new && visited.len() < MAX_VISITS {
-                        visited.push(target);
+                    if transitive
+                        && visited.len() < MAX_VISITS
+                        && visited.insert(std::ptr::from_ref(target))
+                    {
                         queue.push_back(target);
                     }
                 }
