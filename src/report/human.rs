@@ -286,21 +286,45 @@ impl Excerpt {
         position: (usize, usize),
         sensitive: &[Span],
     ) -> Excerpt {
-        let line_start = text[..span.start].rfind('\n').map_or(0, |at| at + 1);
-        let line_end = text[span.start..]
-            .find('\n')
-            .map_or(text.len(), |at| span.start + at);
-        let region_start = if line_start > 0 {
-            text[..line_start - 1].rfind('\n').map_or(0, |at| at + 1)
-        } else {
-            0
+        // Each search looks at most REACH bytes away: a line longer than that (a plan on one
+        // line) is cut anyway, and its context line is not shown.
+        let back = |to: usize| {
+            let from = floor_boundary(text, to.saturating_sub(REACH));
+            match text[from..to].rfind('\n') {
+                Some(at) => Some(from + at + 1),
+                None => (from == 0).then_some(0),
+            }
         };
-        let region_end = if line_end < text.len() {
-            text[line_end + 1..]
-                .find('\n')
-                .map_or(text.len(), |at| line_end + 1 + at)
-        } else {
-            line_end
+        let ahead = |from: usize| {
+            let to = floor_boundary(text, (from + REACH).min(text.len()));
+            match text[from..to].find('\n') {
+                Some(at) => Some(from + at),
+                None => (to == text.len()).then_some(to),
+            }
+        };
+        let (line_start, whole_start) = match back(span.start) {
+            Some(at) => (at, true),
+            None => (
+                floor_boundary(text, span.start.saturating_sub(REACH)),
+                false,
+            ),
+        };
+        let (line_end, whole_end) = match ahead(span.start) {
+            Some(at) => (at, true),
+            None => (
+                floor_boundary(text, (span.start + REACH).min(text.len())),
+                false,
+            ),
+        };
+        let region_start = match line_start {
+            at if whole_start && at > 0 => back(at - 1).unwrap_or(at),
+            at => at,
+        };
+        // The next line's start is all that is shown of it, however long it is.
+        let region_end = match line_end {
+            at if whole_end && at < text.len() => ahead(at + 1)
+                .unwrap_or_else(|| floor_boundary(text, (at + 1 + REACH).min(text.len()))),
+            at => at,
         };
         let region = mask(text, region_start..region_end, sensitive);
         // From here on, offsets are in the region.
@@ -360,6 +384,9 @@ fn mask(text: &str, range: std::ops::Range<usize>, sensitive: &[Span]) -> String
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// How far from a finding its excerpt looks for the ends of its lines.
+const REACH: usize = 64 * 1024;
+
 /// A context line, cut to the window.
 fn cut(line: &str) -> String {
     match line.char_indices().nth(WINDOW) {
@@ -410,5 +437,40 @@ impl SourceCode for Excerpt {
             )
         };
         Ok(Box::new(contents))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn excerpt(text: &str, at: usize, position: (usize, usize)) -> String {
+        let span = Span {
+            start: at,
+            end: at + 1,
+            key_start: None,
+        };
+        Excerpt::new(text, span, "f".into(), position, &[]).text
+    }
+
+    #[test]
+    fn an_excerpt_shows_the_lines_around_a_finding_however_long_the_file() {
+        let text = "{\n  \"a\": 1,\n  \"b\": 2\n}\n";
+        let at = text.find("\"a\"").unwrap();
+        assert_eq!(excerpt(text, at, (2, 3)), "{\n  \"a\": 1,\n  \"b\": 2");
+        // A plan on one line, far longer than the reach of a search: the window around the
+        // finding, cut on both sides, with nothing of the file beyond it copied.
+        let long = format!("[{}\"x\"{}]", "0,".repeat(REACH), ",0".repeat(REACH));
+        let at = long.find('x').unwrap();
+        let shown = excerpt(&long, at, (1, at + 1));
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert!(
+            shown.contains("\"x\"") && shown.len() < 2 * WINDOW,
+            "{shown}"
+        );
+        // A long line before the finding's: not shown, rather than found by a scan of it.
+        let after_long = format!("{}\n  \"y\": 1\n", "0".repeat(2 * REACH));
+        let at = after_long.find('y').unwrap();
+        assert_eq!(excerpt(&after_long, at, (2, 4)), "  \"y\": 1\n");
     }
 }
