@@ -12,17 +12,41 @@ pub(super) struct Args {
 }
 
 pub(super) fn run(args: &Args) -> Outcome {
-    let rule_set = rule_set(&args.rules)?;
     let wanted = &args.rule;
-    let rule = rule_set.find(wanted).ok_or_else(|| {
+    // Without `--profile`, the rule may be of any profile.
+    let profiles = match &args.rules.profile {
+        Some(profile) => vec![profile.clone()],
+        None => payplat::rules::builtin_profiles()?
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let mut found = None;
+    for profile in profiles {
+        let rules = RuleDirs {
+            dirs: args.rules.dirs.clone(),
+            profile: Some(profile),
+        };
+        if let Some(rule) = rule_set(&rules)?
+            .rules
+            .into_iter()
+            .find(|r| r.info.is_named(wanted))
+        {
+            found = Some(rule);
+            break;
+        }
+    }
+    let rule = found.ok_or_else(|| {
         fail(format!(
-            "no rule is called `{wanted}`; `payplat rules` lists them"
+            "no rule is called `{wanted}`; `payplat rules --profile pci-dss` lists them all"
         ))
     })?;
     let info = &rule.info;
     write_stdout(|out| {
         writeln!(out, "# {} {}: {}\n", info.code, info.name, info.title)?;
         writeln!(out, "Severity: {}", info.severity)?;
+        writeln!(out, "Profile: {}", rule.profile)?;
         for (framework, requirements) in &info.compliance {
             writeln!(out, "Supports: {framework} {}", requirements.join(", "))?;
         }

@@ -9,9 +9,10 @@ pub(super) struct RuleDirs {
     /// A directory of rule files (*.yaml) to add; a rule with a built-in rule's code replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// The profile whose rules to use: `default` (the platform invariants) or `pci-dss`.
-    #[arg(long, default_value = payplat::rules::DEFAULT_PROFILE)]
-    pub profile: String,
+    /// The profile whose rules to use: `default` (the platform invariants, when not given) or
+    /// `pci-dss`.
+    #[arg(long)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -32,7 +33,11 @@ pub(super) struct Args {
 pub(super) fn rule_set(
     dirs: &RuleDirs,
 ) -> Result<payplat::rules::RuleSet, Box<dyn miette::Diagnostic + Send + Sync>> {
-    let rule_set = load_rules(&dirs.dirs, &dirs.profile)?;
+    let profile = dirs
+        .profile
+        .as_deref()
+        .unwrap_or(payplat::rules::DEFAULT_PROFILE);
+    let rule_set = load_rules(&dirs.dirs, profile)?;
     for replaced in &rule_set.replaced {
         eprintln!("note: {replaced}");
     }
