@@ -14,30 +14,12 @@ pub(super) struct Args {
 pub(super) fn run(args: &Args) -> Outcome {
     let wanted = &args.rule;
     // Without `--profile`, the rule may be of any profile.
-    let profiles = match &args.rules.profile {
-        Some(profile) => vec![profile.clone()],
-        None => payplat::rules::builtin_profiles()?
-            .names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+    let rule_set = match &args.rules.profile {
+        Some(_) => rule_set(&args.rules)?,
+        None => payplat::rules::RuleSet::load_every_profile(&args.rules.dirs)
+            .map_err(payplat::check::CheckError::Rules)?,
     };
-    let mut found = None;
-    for profile in profiles {
-        let rules = RuleDirs {
-            dirs: args.rules.dirs.clone(),
-            profile: Some(profile),
-        };
-        if let Some(rule) = rule_set(&rules)?
-            .rules
-            .into_iter()
-            .find(|r| r.info.is_named(wanted))
-        {
-            found = Some(rule);
-            break;
-        }
-    }
-    let rule = found.ok_or_else(|| {
+    let rule = rule_set.find(wanted).ok_or_else(|| {
         fail(format!(
             "no rule is called `{wanted}`; `payplat rules --profile pci-dss` lists them all"
         ))

@@ -207,44 +207,7 @@ impl RuleSet {
                 ),
             )]);
         };
-        let mut rules = builtin(&profiles).map_err(|e| vec![e])?;
-        let mut replaced = Vec::new();
-        let mut errors = Vec::new();
-        let mut user_codes: Vec<(String, PathBuf)> = Vec::new();
-        for dir in user_dirs {
-            match load_dir(dir, &profiles) {
-                Ok(user_rules) => {
-                    for rule in user_rules {
-                        let code = &rule.info.code;
-                        if let Some((_, first)) = user_codes.iter().find(|(c, _)| c == code) {
-                            errors.push(RuleError::new(
-                                dir,
-                                format!(
-                                    "rule {code} is defined twice (also in {})",
-                                    first.display()
-                                ),
-                            ));
-                            continue;
-                        }
-                        user_codes.push((code.clone(), dir.clone()));
-                        if let Some(at) = rules.iter().position(|r| r.info.code == *code) {
-                            replaced.push(format!(
-                                "rule {code} ({}) from {} replaces the built-in rule",
-                                rule.info.name,
-                                dir.display()
-                            ));
-                            rules[at] = rule;
-                        } else {
-                            rules.push(rule);
-                        }
-                    }
-                }
-                Err(dir_errors) => errors.extend(dir_errors),
-            }
-        }
-        if let Some(clash) = name_clash(&rules) {
-            errors.push(clash);
-        }
+        let (mut rules, replaced, mut errors) = every_rule(user_dirs, &profiles);
         rules.retain(|rule| chain.iter().any(|(name, _)| *name == rule.profile));
         // The farthest profile first, so that the nearest one's parameters win.
         for (name, profile) in chain.iter().rev() {
@@ -270,10 +233,69 @@ impl RuleSet {
         Ok(RuleSet { rules, replaced })
     }
 
+    /// The rules of every profile, each with its own parameters' defaults: what `explain`
+    /// looks a rule up in.
+    pub fn load_every_profile(user_dirs: &[PathBuf]) -> Result<RuleSet, Vec<RuleError>> {
+        let profiles = builtin_profiles().map_err(|e| vec![e])?;
+        let (mut rules, replaced, errors) = every_rule(user_dirs, &profiles);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        rules.sort_by(|a, b| a.info.code.cmp(&b.info.code));
+        Ok(RuleSet { rules, replaced })
+    }
+
     /// The rule with this code or name.
     pub fn find(&self, code_or_name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.info.is_named(code_or_name))
     }
+}
+
+/// The built-in rules of every profile with the user's on top (a user rule replaces the
+/// built-in one with its code), the replacements as messages, and the mistakes found.
+fn every_rule(
+    user_dirs: &[PathBuf],
+    profiles: &Profiles,
+) -> (Vec<Rule>, Vec<String>, Vec<RuleError>) {
+    let mut rules = match builtin(profiles) {
+        Ok(rules) => rules,
+        Err(error) => return (Vec::new(), Vec::new(), vec![error]),
+    };
+    let mut replaced = Vec::new();
+    let mut errors = Vec::new();
+    let mut user_codes: Vec<(String, PathBuf)> = Vec::new();
+    for dir in user_dirs {
+        match load_dir(dir, profiles) {
+            Ok(user_rules) => {
+                for rule in user_rules {
+                    let code = &rule.info.code;
+                    if let Some((_, first)) = user_codes.iter().find(|(c, _)| c == code) {
+                        errors.push(RuleError::new(
+                            dir,
+                            format!("rule {code} is defined twice (also in {})", first.display()),
+                        ));
+                        continue;
+                    }
+                    user_codes.push((code.clone(), dir.clone()));
+                    if let Some(at) = rules.iter().position(|r| r.info.code == *code) {
+                        replaced.push(format!(
+                            "rule {code} ({}) from {} replaces the built-in rule",
+                            rule.info.name,
+                            dir.display()
+                        ));
+                        rules[at] = rule;
+                    } else {
+                        rules.push(rule);
+                    }
+                }
+            }
+            Err(dir_errors) => errors.extend(dir_errors),
+        }
+    }
+    if let Some(clash) = name_clash(&rules) {
+        errors.push(clash);
+    }
+    (rules, replaced, errors)
 }
 
 fn name_clash(rules: &[Rule]) -> Option<RuleError> {
