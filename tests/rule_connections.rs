@@ -257,3 +257,56 @@ fn profiles_choose_rules_and_set_their_parameters() {
         errors[0]
     );
 }
+
+#[test]
+fn a_reference_says_which_resource_is_meant_and_a_name_only_where_there_is_none() {
+    // Two clusters of the same name (in two regions) and a node group that references one.
+    let rule = "code: ORG100\nname: has-nodes\ntitle: t\nseverity: low\nhelp: h\ndoc: d\n\
+                resources:\n  types: [aws_eks_cluster]\n\
+                check:\n  referenced-by: [aws_eks_node_group]\n  via: $.cluster_name\n";
+    let dir = rule_dir(&[("r.yaml", rule)]);
+    let rules: Vec<_> = RuleSet::load(&[dir.path().to_owned()])
+        .unwrap()
+        .rules
+        .into_iter()
+        .filter(|r| r.info.code == "ORG100")
+        .collect();
+    let plan = |configuration: &str| {
+        format!(
+            r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [
+              {{"address": "aws_eks_cluster.east", "mode": "managed", "type": "aws_eks_cluster", "name": "east", "values": {{"name": "payments"}}}},
+              {{"address": "aws_eks_cluster.west", "mode": "managed", "type": "aws_eks_cluster", "name": "west", "values": {{"name": "payments"}}}},
+              {{"address": "aws_eks_node_group.workers", "mode": "managed", "type": "aws_eks_node_group", "name": "workers", "values": {{"cluster_name": "payments"}}}}
+            ]}}}}, "configuration": {{"root_module": {{"resources": [{configuration}]}}}}}}"#
+        )
+    };
+    let verdicts = |text: String| {
+        let documents = [load_bytes(Path::new("plan.json"), text.into()).unwrap()];
+        evaluate(&rules, &documents, &[vec![0]])
+            .checks
+            .iter()
+            .map(|c| (c.resource.address.to_string(), c.verdict))
+            .collect::<Vec<_>>()
+    };
+    let referenced = plan(
+        r#"{"address": "aws_eks_node_group.workers", "expressions": {"cluster_name": {"references": ["aws_eks_cluster.west.name", "aws_eks_cluster.west"]}}}"#,
+    );
+    assert_eq!(
+        verdicts(referenced),
+        [
+            ("aws_eks_cluster.east".to_owned(), Verdict::Fail),
+            ("aws_eks_cluster.west".to_owned(), Verdict::Pass)
+        ]
+    );
+    // Written as a constant, the name is all there is: it names both.
+    let constant = plan(
+        r#"{"address": "aws_eks_node_group.workers", "expressions": {"cluster_name": {"constant_value": "payments"}}}"#,
+    );
+    assert_eq!(
+        verdicts(constant),
+        [
+            ("aws_eks_cluster.east".to_owned(), Verdict::Pass),
+            ("aws_eks_cluster.west".to_owned(), Verdict::Pass)
+        ]
+    );
+}

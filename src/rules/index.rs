@@ -1,16 +1,20 @@
 //! The resources of one module (one plan, state or synth, or the configuration files of one
 //! directory), indexed for the rules that follow references or look at other resources.
 
+use super::eval::Incoming;
 use crate::model::{Document, Resource, Traversal};
 use ahash::AHashMap;
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The resources of one module, by address, type and id: built on first use, since only
 /// rules that follow references or look at other resources need it.
 pub(crate) struct ModuleIndex<'a> {
     documents: Vec<&'a Document>,
     maps: OnceLock<Maps<'a>>,
+    /// What references each resource, by the connection asked for (types and `via`): built once
+    /// per connection and module, so that asking it of every resource costs no scan of the others.
+    incoming: Mutex<AHashMap<String, Arc<OnceLock<Incoming<'a>>>>>,
 }
 
 #[derive(Default)]
@@ -24,13 +28,19 @@ struct Maps<'a> {
     by_declaration: AHashMap<(String, String), Vec<&'a Resource>>,
     /// By type and `id` value, for plans that name existing objects by id.
     by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
+    /// By type and each of its `id`, `name` and `arn` values.
+    by_name: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
 }
+
+/// The attributes whose value names a resource where another resource writes it out.
+pub(crate) const NAMING_ATTRIBUTES: [&str; 3] = ["id", "name", "arn"];
 
 impl<'a> ModuleIndex<'a> {
     pub(crate) fn new(documents: Vec<&'a Document>) -> Self {
         ModuleIndex {
             documents,
             maps: OnceLock::new(),
+            incoming: Mutex::default(),
         }
     }
 
@@ -74,9 +84,23 @@ impl<'a> ModuleIndex<'a> {
                     .entry(&resource.address.resource_type)
                     .or_default()
                     .push(resource);
+                let resource_type = resource.address.resource_type.as_str();
                 if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
                     maps.by_id
-                        .entry((&resource.address.resource_type, id))
+                        .entry((resource_type, id))
+                        .or_default()
+                        .push(resource);
+                }
+                let mut names: Vec<&str> = NAMING_ATTRIBUTES
+                    .iter()
+                    .filter_map(|key| resource.values.get(key)?.as_str())
+                    .filter(|text| !text.is_empty())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                for name in names {
+                    maps.by_name
+                        .entry((resource_type, name))
                         .or_default()
                         .push(resource);
                 }
@@ -92,6 +116,30 @@ impl<'a> ModuleIndex<'a> {
             .iter()
             .flat_map(|t| by_id.get(&(t.as_str(), id)).into_iter().flatten().copied())
             .collect()
+    }
+
+    /// Live resources of one of `types` whose `id`, `name` or `arn` is `text`, in the order of
+    /// `types` and then of the documents.
+    pub(crate) fn named<'t>(
+        &'t self,
+        types: &'t [String],
+        text: &'t str,
+    ) -> impl Iterator<Item = &'a Resource> + 't {
+        let by_name = &self.maps().by_name;
+        types.iter().flat_map(move |t| {
+            by_name
+                .get(&(t.as_str(), text))
+                .into_iter()
+                .flatten()
+                .copied()
+        })
+    }
+
+    /// The cell that holds what references each resource through the connection `key` names,
+    /// built by whoever asks first.
+    pub(crate) fn incoming(&self, key: String) -> Arc<OnceLock<Incoming<'a>>> {
+        let mut cache = self.incoming.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(key).or_default().clone()
     }
 
     /// Live resources of the given types.

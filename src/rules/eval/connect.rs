@@ -1,29 +1,53 @@
 //! Connections between resources, both ways: the resources this one references (`references`,
 //! optionally through what those reference in turn) and the resources that reference it
 //! (`referenced-by`). A reference is a `${…}` token or a `depends_on` entry; where a `via` path
-//! is given, a value equal to the other resource's `id`, `name` or `arn` connects too, as
-//! `cluster_name = "payments"` attaches a node group to the cluster named `payments`.
+//! is given and no reference there names a resource, a value equal to the other resource's `id`,
+//! `name` or `arn` connects instead, as `cluster_name = "payments"` attaches a node group to the
+//! cluster named `payments`.
 
 use super::outcome::{Note, Outcome};
 use super::scope::{Here, Scope, flatten, select};
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Reference, Resource};
+use crate::rules::index::NAMING_ATTRIBUTES;
 use crate::rules::schema::{Check, Direction, Path};
 use serde_json::Value;
 
 /// The most resources one transitive walk visits: a module's size bounds it long before.
 const MAX_VISITS: usize = 100_000;
 
+/// For each resource of some types, what it references through one connection: what asking
+/// "what references this one?" of every resource reads instead of scanning all the others.
+#[derive(Default)]
+pub(crate) struct Incoming<'a> {
+    others: Vec<Other<'a>>,
+    /// By the identity of the resource referenced, the positions in `others` that reference it.
+    by_target: ahash::AHashMap<usize, Vec<usize>>,
+    /// By a text written out at `via`, the positions in `others` that write it.
+    by_name: ahash::AHashMap<&'a str, Vec<usize>>,
+    /// The positions in `others` that may reference more than the inputs show.
+    with_opens: Vec<usize>,
+}
+
+struct Other<'a> {
+    resource: &'a Resource,
+    /// Why it may reference more than the inputs show, whatever it references.
+    opens: Vec<String>,
+    /// Why its `via` may name a resource the inputs do not show, unless it names the one asked of.
+    value_open: Option<String>,
+}
+
 /// The other ends of a connection, and why more may exist than the inputs show.
 #[derive(Default)]
 struct Ends<'a> {
     found: Vec<&'a Resource>,
+    seen: ahash::AHashSet<usize>,
     open: Vec<String>,
 }
 
 impl<'a> Ends<'a> {
     fn add(&mut self, resource: &'a Resource) {
-        if !self.found.iter().any(|r| std::ptr::eq(*r, resource)) {
+        if self.seen.insert(identity(resource)) {
             self.found.push(resource);
         }
     }
@@ -135,12 +159,13 @@ impl<'a> Scope<'_, 'a> {
             }
             if let Some(at) = &at {
                 for value in values_at(&from.values, at) {
-                    let named: Vec<&Resource> = self
-                        .index
-                        .of_types(types)
-                        .filter(|other| names(other, value))
-                        .collect();
-                    named.into_iter().for_each(|other| ends.add(other));
+                    // A reference, where there is one, says which resource is meant; a name
+                    // says it where there is none.
+                    if let (false, Some(text)) = (resolved, naming_text(value)) {
+                        self.index
+                            .named(types, text)
+                            .for_each(|other| ends.add(other));
+                    }
                     // An expression whose references name resources names those.
                     if ends.found.is_empty() && !resolved && undecided(value) {
                         let via = via.map(Path::display).unwrap_or_default();
@@ -157,49 +182,105 @@ impl<'a> Scope<'_, 'a> {
 
     /// The resources of `types` that reference the subject (at their `via`).
     fn referencing(&self, types: &[String], via: Option<&Path>) -> Ends<'a> {
+        let key = format!(
+            "{}|{}",
+            types.join(","),
+            via.map(|v| v.text.as_str()).unwrap_or_default()
+        );
+        let cell = self.index.incoming(key);
+        let incoming = cell.get_or_init(|| self.incoming(types, via));
+        let subject = self.subject;
+        let by_target = incoming.by_target.get(&identity(subject));
+        let by_name: Vec<usize> = NAMING_ATTRIBUTES
+            .iter()
+            .filter_map(|key| subject.values.get(key)?.as_str())
+            .flat_map(|text| incoming.by_name.get(text).into_iter().flatten().copied())
+            .collect();
+        let mut involved: Vec<usize> = by_target
+            .into_iter()
+            .flatten()
+            .chain(&by_name)
+            .chain(&incoming.with_opens)
+            .copied()
+            .collect();
+        involved.sort_unstable();
+        involved.dedup();
         let mut ends = Ends::default();
-        for other in self.index.of_types(types) {
-            if std::ptr::eq(other, self.subject) {
+        for i in involved {
+            let other = &incoming.others[i];
+            if std::ptr::eq(other.resource, subject) {
                 continue;
             }
-            let at = via.map(|path| pointers(path, &other.values));
-            let mut resolved = false;
-            for reference in references_at(other, at.as_deref()) {
-                let Some(targets) = self.targets(other, reference, &mut ends) else {
-                    continue;
-                };
-                resolved = true;
-                if targets.iter().any(|t| std::ptr::eq(*t, self.subject)) {
-                    ends.add(other);
-                }
+            other.opens.iter().for_each(|why| ends.open(why.clone()));
+            let named = by_name.contains(&i);
+            if named || by_target.is_some_and(|t| t.contains(&i)) {
+                ends.add(other.resource);
             }
-            let (Some(at), Some(via)) = (&at, via) else {
-                continue;
-            };
-            let values = values_at(&other.values, at);
-            if values.iter().any(|value| names(self.subject, value)) {
-                ends.add(other);
-            } else if let Some(value) = values.iter().find(|v| undecided(v))
-                && !resolved
-            {
-                ends.open(format!(
-                    "`{}` of `{}` is {}",
-                    via.display(),
-                    other.address.as_str(),
-                    unevaluated(value)
-                ));
-            } else if other.unknown.iter().any(|u| {
-                let prefix = via.static_prefix();
-                crate::pointer::is_prefix(&prefix, u) || crate::pointer::is_prefix(u, &prefix)
-            }) {
-                ends.open(format!(
-                    "`{}` of `{}` is known only after apply",
-                    via.display(),
-                    other.address.as_str()
-                ));
+            if let (false, Some(why)) = (named, &other.value_open) {
+                ends.open(why.clone());
             }
         }
         ends
+    }
+
+    /// For every resource of `types`, what it references (at its `via`) and why it may
+    /// reference more than the inputs show.
+    fn incoming(&self, types: &[String], via: Option<&Path>) -> Incoming<'a> {
+        let mut incoming = Incoming::default();
+        for other in self.index.of_types(types) {
+            let i = incoming.others.len();
+            let at = via.map(|path| pointers(path, &other.values));
+            let mut scratch = Ends::default();
+            let mut resolved = false;
+            for reference in references_at(other, at.as_deref()) {
+                let Some(targets) = self.targets(other, reference, &mut scratch) else {
+                    continue;
+                };
+                resolved = true;
+                for target in targets {
+                    link(&mut incoming.by_target, identity(target), i);
+                }
+            }
+            let mut value_open = None;
+            if let (Some(at), Some(via)) = (&at, via) {
+                let values = values_at(&other.values, at);
+                if !resolved {
+                    for text in values.iter().filter_map(|v| naming_text(v)) {
+                        link(&mut incoming.by_name, text, i);
+                    }
+                }
+                value_open = if let Some(value) = values.iter().find(|v| undecided(v))
+                    && !resolved
+                {
+                    Some(format!(
+                        "`{}` of `{}` is {}",
+                        via.display(),
+                        other.address.as_str(),
+                        unevaluated(value)
+                    ))
+                } else if other.unknown.iter().any(|u| {
+                    let prefix = via.static_prefix();
+                    crate::pointer::is_prefix(&prefix, u) || crate::pointer::is_prefix(u, &prefix)
+                }) {
+                    Some(format!(
+                        "`{}` of `{}` is known only after apply",
+                        via.display(),
+                        other.address.as_str()
+                    ))
+                } else {
+                    None
+                };
+            }
+            if !scratch.open.is_empty() || value_open.is_some() {
+                incoming.with_opens.push(i);
+            }
+            incoming.others.push(Other {
+                resource: other,
+                opens: scratch.open,
+                value_open,
+            });
+        }
+        incoming
     }
 
     /// The resources `reference` (made in `from`) names; `None` when it names none, with why
@@ -292,15 +373,23 @@ fn unevaluated(value: &Value) -> String {
     }
 }
 
-/// Whether `value` is `resource`'s `id`, `name` or `arn`, known and written out.
-fn names(resource: &Resource, value: &Value) -> bool {
-    let Some(text) = value
+/// The text of a value that can name a resource by its `id`, `name` or `arn`: known and
+/// written out.
+fn naming_text(value: &Value) -> Option<&str> {
+    value
         .as_str()
         .filter(|t| !t.is_empty() && !is_expression(t))
-    else {
-        return false;
-    };
-    ["id", "name", "arn"]
-        .iter()
-        .any(|key| resource.values.get(key).and_then(Value::as_str) == Some(text))
+}
+
+/// Adds position `i` to the list of `key`, once.
+fn link<K: std::hash::Hash + Eq>(map: &mut ahash::AHashMap<K, Vec<usize>>, key: K, i: usize) {
+    let list = map.entry(key).or_default();
+    if list.last() != Some(&i) {
+        list.push(i);
+    }
+}
+
+/// A resource as a key: the same resource is the same object.
+fn identity(resource: &Resource) -> usize {
+    std::ptr::from_ref(resource) as usize
 }

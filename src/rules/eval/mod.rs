@@ -7,6 +7,7 @@
 
 mod compare;
 mod connect;
+pub(crate) use connect::Incoming;
 mod follow;
 pub(crate) mod outcome;
 mod scope;
