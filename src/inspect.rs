@@ -134,7 +134,7 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
 
 /// The resource's values with every sensitive attribute replaced by [`REDACTED`].
 pub fn redacted_values(resource: &Resource) -> Value {
-    let mut values = resource.values.clone();
+    let mut values = Value::clone(&resource.values);
     for pointer in &resource.sensitive {
         if let Some(slot) = values.pointer_mut(pointer) {
             *slot = Value::String(REDACTED.to_owned());

@@ -256,3 +256,47 @@ fn broken_and_hostile_hcl_is_an_error_naming_file_and_line_beside_a_good_file() 
         "the good file was not checked: {stdout}"
     );
 }
+
+/// A plan whose log group's values are `values`: read only when a rule reads them.
+fn plan_with_log_group_values(values: &str) -> String {
+    format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [
+          {{"address": "aws_cloudwatch_log_group.app", "mode": "managed", "type": "aws_cloudwatch_log_group", "name": "app", "values": {values}}}
+        ]}}}}}}"#
+    )
+}
+
+#[test]
+fn values_a_later_parse_would_refuse_are_errors_of_their_file_while_loading() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.tf.json"), GOOD).unwrap();
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    for (name, values, expected) in [
+        (
+            "deep.json",
+            format!(r#"{{"retention_in_days": 30, "tags": {deep}}}"#),
+            "nests too deeply: more than 128 levels in `/planned_values/root_module/resources/0/values`",
+        ),
+        (
+            "huge-number.json",
+            r#"{"retention_in_days": 1e999}"#.to_owned(),
+            "/planned_values/root_module/resources/0/values: number out of range",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), plan_with_log_group_values(&values)).unwrap();
+        let (code, _, stderr) = payplat_in(dir.path(), &["check", name, "good.tf.json"]);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains(&format!("{name}: ")), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("good.tf.json"), "{stderr}");
+    }
+    // The same values, shallow and in range, are read when the rule asks.
+    let shallow = plan_with_log_group_values(r#"{"retention_in_days": 3, "tags": [[["a"]]]}"#);
+    std::fs::write(dir.path().join("shallow.json"), shallow).unwrap();
+    let (code, stdout, stderr) = payplat_in(
+        dir.path(),
+        &["check", "--format", "json", "shallow.json", "good.tf.json"],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("`retention_in_days` is 3"), "{stdout}");
+}

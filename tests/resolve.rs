@@ -34,7 +34,7 @@ fn values(inputs: &Inputs, address: &str) -> Value {
         .find(|r| r.address.as_str() == address)
         .unwrap_or_else(|| panic!("no {address}"))
         .values
-        .clone()
+        .to_value()
 }
 
 fn repository(scan: &str) -> Value {

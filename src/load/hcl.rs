@@ -218,8 +218,8 @@ fn resource(
     Resource {
         address: Address::new(None, mode, resource_type, name, None),
         action: Action::Config,
-        references: super::tfjson::references_in(&values),
-        values,
+        references: super::tfjson::references_in(&values).into(),
+        values: values.into(),
         unknown: Vec::new(),
         sensitive: Vec::new(),
         copies: Vec::new(),

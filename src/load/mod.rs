@@ -8,7 +8,7 @@ mod plan;
 mod tfjson;
 mod tree;
 
-use crate::model::{Document, Kind};
+use crate::model::{Document, Kind, Values, parses_later};
 use crate::{pointer, text};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One input to load: a file, or standard input.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -232,6 +233,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
             serde_json::from_str(&text).map_err(|error| json_error(path, &text, &error))?;
         return Err(LoadError::new(path, Problem::NotObject(json_type(&root))));
     }
+    let text = Arc::new(text);
     let top = Top::read(&text).map_err(|error| json_error(path, &text, &error))?;
     let loaded = load_top(&top).map_err(|problem| LoadError::new(path, problem))?;
     let Loaded {
@@ -243,12 +245,19 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         ..
     } = loaded;
     let mut resources = loaded.resources;
-    for resource in &mut resources {
+    // Held until the end of the run: no room to spare.
+    resources.shrink_to_fit();
+    resources.par_iter_mut().for_each(|resource| {
         mark_secret_content(resource);
         // A template may name the same object several times; once per attribute is enough.
-        resource.references.sort();
-        resource.references.dedup();
-    }
+        // (A plan's lists are made so.)
+        if kind.is_configuration() {
+            let mut references = resource.references.to_vec();
+            references.sort();
+            references.dedup();
+            resource.references = references.into();
+        }
+    });
     Ok(Document {
         path: path.to_owned(),
         kind,
@@ -280,7 +289,7 @@ fn load_native(path: &Path, text: String) -> Result<Document, LoadError> {
         tool_version: None,
         module_count: parsed.module_count,
         resources,
-        text,
+        text: text.into(),
         sha256: None,
         declarations: parsed.declarations,
         context: false,
@@ -333,11 +342,37 @@ fn load_top(top: &Top) -> Result<Loaded, Problem> {
 /// what no loader asks for (a plan's `output_changes`, say) is checked as JSON and never built.
 pub(super) struct Top<'t> {
     members: BTreeMap<String, &'t RawValue>,
+    text: &'t Arc<String>,
 }
 
 impl<'t> Top<'t> {
-    fn read(text: &'t str) -> Result<Top<'t>, serde_json::Error> {
-        serde_json::from_str(text).map(|members| Top { members })
+    fn read(text: &'t Arc<String>) -> Result<Top<'t>, serde_json::Error> {
+        serde_json::from_str(text).map(|members| Top { members, text })
+    }
+
+    /// The member `key` as its text.
+    pub(super) fn raw(&self, key: &str) -> Option<&'t RawValue> {
+        self.members.get(key).copied()
+    }
+
+    /// A resource's values at `pointer`: kept as text to be parsed when a rule reads them, or
+    /// parsed now where a later parse might fail (see [`crate::model::parses_later`]).
+    pub(super) fn values(
+        &self,
+        raw: Option<&'t RawValue>,
+        pointer: &str,
+    ) -> Result<Values, Problem> {
+        let json = raw.map_or("null", |raw| raw.get());
+        let start = (json.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        let range = start..start + json.len();
+        if json != "null" && self.text.get(range.clone()) == Some(json) && parses_later(json) {
+            return Ok(Values::in_text(self.text.clone(), range));
+        }
+        Ok(match parse(json, pointer)? {
+            Value::Null => Value::Object(serde_json::Map::new()),
+            values => values,
+        }
+        .into())
     }
 
     pub(super) fn has(&self, key: &str) -> bool {
@@ -360,15 +395,28 @@ impl<'t> Top<'t> {
         self.members
             .get(key)
             .map(|raw| {
-                serde_json::from_str(raw.get()).map_err(|error| match error.to_string() {
-                    message if message.starts_with("recursion limit exceeded") => {
+                parse(raw.get(), &pointer::join("", key)).map_err(|problem| match problem {
+                    Problem::TooDeep(_) => {
                         Problem::TooDeep(format!("more than 128 levels in `{key}`"))
                     }
-                    message => Problem::malformed(&pointer::join("", key), message),
+                    problem => problem,
                 })
             })
             .transpose()
     }
+}
+
+/// Parses a part of a document, the JSON at `pointer`.
+pub(super) fn parse<'t, T: serde::Deserialize<'t>>(
+    json: &'t str,
+    pointer: &str,
+) -> Result<T, Problem> {
+    serde_json::from_str(json).map_err(|error| match error.to_string() {
+        message if message.starts_with("recursion limit exceeded") => {
+            Problem::TooDeep(format!("more than 128 levels in `{pointer}`"))
+        }
+        message => Problem::malformed(pointer, message),
+    })
 }
 
 /// Reads and loads one file.

@@ -5,37 +5,45 @@
 //! sensitive attributes, and with `configuration` for references. Changes that have no entry in
 //! `planned_values` (deletes, objects Terraform forgets) are added from `resource_changes`, with
 //! the values they had before. Data sources read while planning come from `prior_state`.
+//!
+//! One pass finds the resource objects; they are read in parallel, and their values stay text
+//! until a rule reads them (see [`crate::model::Values`]).
 
 use super::tree::true_leaves;
-use super::{Problem, Top};
+use super::{Problem, Top, parse};
 use crate::model::{Action, Address, Hop, Index, Mode, Reference, Resource};
 use crate::pointer;
+use rayon::prelude::*;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The resources and the number of module instances.
 pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     let mut changes = Changes::take(top)?;
     let references =
         ConfigReferences::from_configuration(top.member::<Value>("configuration")?.as_ref());
-    let mut resources = Vec::new();
     let mut module_count = 0;
-    if let Some(mut planned) = top.member::<Value>("planned_values")? {
-        walk_tree(
-            &mut planned,
+    let mut resources = match top.raw("planned_values") {
+        Some(tree) => read_tree(
+            top,
+            tree,
             "/planned_values",
             &mut module_count,
-            &mut |entry| {
-                let change = changes.claim(entry.address.as_str());
-                resources.push(entry.into_resource(change, &references));
-                Ok(())
-            },
-        )?;
+            &references,
+            |_| true,
+        )?,
+        None => Vec::new(),
+    };
+    for resource in &mut resources {
+        if let Some((position, change)) = changes.claim(resource.address.as_str()) {
+            apply(change, position, resource);
+        }
     }
     for (position, change) in changes.unclaimed() {
-        resources.push(change_resource(position, change, &references)?);
+        resources.push(change_resource(top, position, change, &references)?);
     }
     add_data_sources_read_while_planning(top, &mut resources, &references)?;
     Ok((resources, module_count))
@@ -48,41 +56,50 @@ fn add_data_sources_read_while_planning(
     resources: &mut Vec<Resource>,
     references: &ConfigReferences,
 ) -> Result<(), Problem> {
-    let Some(mut prior) = top.member::<Value>("prior_state")? else {
+    let Some(values) = top
+        .raw("prior_state")
+        .and_then(|prior| member(prior, "values"))
+    else {
         return Ok(());
     };
-    let Some(values) = prior.get_mut("values") else {
-        return Ok(());
-    };
-    let planned: std::collections::HashSet<String> = resources
-        .iter()
-        .map(|r| r.address.as_str().to_owned())
-        .collect();
-    walk_tree(values, "/prior_state/values", &mut 0, &mut |entry| {
-        if entry.address.mode == Mode::Data && !planned.contains(entry.address.as_str()) {
-            resources.push(entry.into_resource(None, references));
-        }
-        Ok(())
-    })
+    let planned: std::collections::HashSet<&str> =
+        resources.iter().map(|r| r.address.as_str()).collect();
+    let read = read_tree(
+        top,
+        values,
+        "/prior_state/values",
+        &mut 0,
+        references,
+        |address| address.mode == Mode::Data && !planned.contains(address.as_str()),
+    )?;
+    resources.extend(read);
+    Ok(())
 }
 
 pub(super) fn load_state(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
-    let mut resources = Vec::new();
     let mut module_count = 0;
-    if let Some(mut values) = top.member::<Value>("values")? {
-        walk_tree(&mut values, "/values", &mut module_count, &mut |entry| {
-            resources.push(entry.into_resource(None, &ConfigReferences::default()));
-            Ok(())
-        })?;
-    }
+    let resources = match top.raw("values") {
+        Some(tree) => read_tree(
+            top,
+            tree,
+            "/values",
+            &mut module_count,
+            &ConfigReferences::default(),
+            |_| true,
+        )?,
+        None => Vec::new(),
+    };
     Ok((resources, module_count))
 }
 
-/// One resource object of a `planned_values` or `values` module tree.
-struct TreeEntry {
-    address: Address,
-    object: Map<String, Value>,
-    pointer: String,
+/// The member `key` of a JSON object, as text; `None` for anything else, and for `null`.
+fn member<'t>(object: &'t RawValue, key: &str) -> Option<&'t RawValue> {
+    if !object.get().starts_with('{') {
+        return None;
+    }
+    let members: HashMap<std::borrow::Cow<'t, str>, &'t RawValue> =
+        serde_json::from_str(object.get()).ok()?;
+    members.get(key).copied().filter(|raw| raw.get() != "null")
 }
 
 /// The address of a resource object from the fields every one carries, in trees and in
@@ -116,146 +133,177 @@ fn read_address(
     )
 }
 
-impl TreeEntry {
-    fn into_resource(
-        mut self,
-        change: Option<(usize, ChangeParts)>,
-        references: &ConfigReferences,
-    ) -> Resource {
-        let values = match self.object.remove("values") {
-            Some(Value::Null) | None => Value::Object(Map::new()),
-            Some(values) => values,
-        };
-        let mut sensitive = Vec::new();
-        if let Some(mask) = self.object.get("sensitive_values") {
-            true_leaves(mask, &mut sensitive);
-        }
-        let mut unknown = Vec::new();
-        let mut action = Action::NoOp;
-        if let Some((_, change)) = &change {
-            // What was sensitive before the change is treated as sensitive still.
-            for mask in ["after_sensitive", "before_sensitive"] {
-                if let Some(mask) = change.fields.get(mask) {
-                    true_leaves(mask, &mut sensitive);
-                }
-            }
-            if let Some(mask) = change.fields.get("after_unknown") {
-                true_leaves(mask, &mut unknown);
-            }
-            action = actions_of(&change.fields).unwrap_or(Action::NoOp);
-        }
-        sensitive.sort();
-        sensitive.dedup();
-        let copies = match &change {
-            Some((position, _)) => change_sides(*position),
-            None => Vec::new(),
-        };
-        Resource {
-            references: references.of(&self.address),
-            address: self.address,
-            action,
-            values,
-            unknown,
-            sensitive,
-            copies,
-            construct_path: None,
-            ignored: Vec::new(),
-            values_pointer: pointer::join(&self.pointer, "values"),
-            pointer: self.pointer,
-        }
-    }
+/// What a change says of its resource, joined to it: the action, the unknown attributes, and
+/// the sensitive ones before and after.
+fn apply(change: Change, position: usize, resource: &mut Resource) {
+    resource.action = change.action.unwrap_or(Action::NoOp);
+    resource.unknown = change.unknown;
+    resource.sensitive.extend(change.sensitive);
+    resource.sensitive.sort();
+    resource.sensitive.dedup();
+    // Which copies of its values to keep out of excerpts depends on what is secret.
+    super::mark_secret_content(resource);
+    resource.copies = copies(position, &resource.sensitive);
 }
 
-fn actions_of(change: &Map<String, Value>) -> Option<Action> {
-    Action::from_plan_actions(change.get("actions")?.as_array()?)
+/// A resource object found in a module tree, not read yet.
+struct Found<'t> {
+    object: &'t RawValue,
+    pointer: String,
+    module: Option<String>,
 }
 
-/// Visits every resource of a module tree (`{"root_module": {"resources": [...], "child_modules": [...]}}`),
-/// taking each resource object out of the tree, and counts the child modules.
-fn walk_tree(
-    tree: &mut Value,
+/// A module tree (`{"root_module": {"resources": [...], "child_modules": [...]}}`), found in
+/// one pass with each resource object kept as text.
+#[derive(serde::Deserialize)]
+struct Tree<'t> {
+    #[serde(borrow)]
+    root_module: Option<Module<'t>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Module<'t> {
+    #[serde(borrow, default)]
+    resources: Option<Vec<&'t RawValue>>,
+    #[serde(borrow, default)]
+    child_modules: Option<Vec<Module<'t>>>,
+    #[serde(default)]
+    address: Option<Value>,
+}
+
+/// Reads the resources of a module tree that `keep` keeps, in parallel, and counts the child
+/// modules.
+fn read_tree<'t>(
+    top: &Top<'t>,
+    tree: &'t RawValue,
     pointer: &str,
     module_count: &mut usize,
-    visit: &mut dyn FnMut(TreeEntry) -> Result<(), Problem>,
-) -> Result<(), Problem> {
-    match tree.get_mut("root_module") {
-        Some(root) => walk_module(
+    references: &ConfigReferences,
+    keep: impl Fn(&Address) -> bool + Sync,
+) -> Result<Vec<Resource>, Problem> {
+    if !tree.get().starts_with('{') {
+        return Ok(Vec::new());
+    }
+    let tree: Tree = parse(tree.get(), pointer)?;
+    let mut found = Vec::new();
+    if let Some(root) = tree.root_module {
+        find_resources(
             root,
             &pointer::join(pointer, "root_module"),
-            None,
             module_count,
-            visit,
-        ),
-        None => Ok(()),
+            &mut found,
+        );
     }
+    let read: Vec<Result<Option<Resource>, Problem>> = found
+        .into_par_iter()
+        .map(|found| read_resource(top, found, references, &keep))
+        .collect();
+    read.into_iter().filter_map(Result::transpose).collect()
 }
 
-fn walk_module(
-    module: &mut Value,
+fn find_resources<'t>(
+    module: Module<'t>,
     pointer: &str,
-    module_address: Option<&str>,
     module_count: &mut usize,
-    visit: &mut dyn FnMut(TreeEntry) -> Result<(), Problem>,
-) -> Result<(), Problem> {
-    let Value::Object(module) = module else {
-        return Err(Problem::malformed(pointer, "a module must be an object"));
-    };
-    for (i, resource) in array_member(module, "resources", pointer)?
-        .into_iter()
-        .enumerate()
-    {
-        let resource_pointer = pointer::join_index(&pointer::join(pointer, "resources"), i);
-        let Value::Object(object) = resource else {
-            return Err(Problem::malformed(
-                &resource_pointer,
-                "a resource must be an object",
-            ));
-        };
-        let address = read_address(
-            &object,
-            module_address.map(str::to_owned),
-            &resource_pointer,
-        )?;
-        visit(TreeEntry {
-            address,
+    found: &mut Vec<Found<'t>>,
+) {
+    let address = module
+        .address
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let resources = pointer::join(pointer, "resources");
+    for (i, object) in module.resources.into_iter().flatten().enumerate() {
+        found.push(Found {
             object,
-            pointer: resource_pointer,
-        })?;
+            pointer: pointer::join_index(&resources, i),
+            module: address.clone(),
+        });
     }
-    for (i, mut child) in array_member(module, "child_modules", pointer)?
-        .into_iter()
-        .enumerate()
-    {
+    let children = pointer::join(pointer, "child_modules");
+    for (i, child) in module.child_modules.into_iter().flatten().enumerate() {
         *module_count += 1;
-        let child_pointer = pointer::join_index(&pointer::join(pointer, "child_modules"), i);
-        let child_address = child
-            .get("address")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        walk_module(
-            &mut child,
-            &child_pointer,
-            child_address.as_deref(),
+        find_resources(
+            child,
+            &pointer::join_index(&children, i),
             module_count,
-            visit,
-        )?;
+            found,
+        );
     }
-    Ok(())
 }
 
-/// Takes an optional array member out of an object; absent and `null` are empty.
-fn array_member(
-    object: &mut Map<String, Value>,
-    key: &str,
-    pointer: &str,
-) -> Result<Vec<Value>, Problem> {
-    match object.remove(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => Ok(items),
-        Some(_) => Err(Problem::malformed(
-            &pointer::join(pointer, key),
-            "must be an array",
-        )),
+fn read_resource<'t>(
+    top: &Top<'t>,
+    found: Found<'t>,
+    references: &ConfigReferences,
+    keep: &impl Fn(&Address) -> bool,
+) -> Result<Option<Resource>, Problem> {
+    let Found {
+        object,
+        pointer,
+        module,
+    } = found;
+    if !object.get().starts_with('{') {
+        return Err(Problem::malformed(&pointer, "a resource must be an object"));
+    }
+    let object: ResourceObject = parse(object.get(), &pointer)?;
+    let address = read_address(&object.fields, module, &pointer)?;
+    if !keep(&address) {
+        return Ok(None);
+    }
+    let mut sensitive = Vec::new();
+    if let Some(mask) = object.fields.get("sensitive_values") {
+        true_leaves(mask, &mut sensitive);
+    }
+    sensitive.sort();
+    sensitive.dedup();
+    let values_pointer = pointer::join(&pointer, "values");
+    let resource = Resource {
+        references: references.of(&address),
+        address,
+        action: Action::NoOp,
+        values: top.values(object.values, &values_pointer)?,
+        unknown: Vec::new(),
+        sensitive,
+        copies: Vec::new(),
+        construct_path: None,
+        ignored: Vec::new(),
+        values_pointer,
+        pointer,
+    };
+    Ok(Some(resource))
+}
+
+/// A resource object with its `values` kept as text.
+struct ResourceObject<'t> {
+    fields: Map<String, Value>,
+    values: Option<&'t RawValue>,
+}
+
+impl<'de> Deserialize<'de> for ResourceObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = ResourceObject<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a resource object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut object = ResourceObject {
+                    fields: Map::new(),
+                    values: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "values" {
+                        object.values = map.next_value()?;
+                    } else {
+                        object.fields.insert(key, map.next_value()?);
+                    }
+                }
+                Ok(object)
+            }
+        }
+        deserializer.deserialize_map(Object)
     }
 }
 
@@ -267,15 +315,23 @@ struct Changes<'t> {
 
 impl<'t> Changes<'t> {
     fn take(top: &Top<'t>) -> Result<Changes<'t>, Problem> {
-        let entries: Vec<ChangeEntry> = top.member("resource_changes")?.unwrap_or_default();
+        let raws: Vec<&RawValue> = match top.raw("resource_changes") {
+            Some(raw) if raw.get() != "null" => parse(raw.get(), "/resource_changes")?,
+            _ => Vec::new(),
+        };
+        let read: Vec<Result<ChangeEntry, Problem>> = raws
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                parse(raw.get(), &format!("/resource_changes/{i}"))
+                    .map(|entry| ChangeEntry::read(raw, entry))
+            })
+            .collect();
+        let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
         let mut by_address = HashMap::new();
         for (i, entry) in entries.iter().enumerate() {
-            // A deposed object shares its address with the current one; it is never in planned_values.
-            if let (false, Some(address)) = (
-                entry.fields.contains_key("deposed"),
-                entry.fields.get("address").and_then(Value::as_str),
-            ) {
-                by_address.insert(address.to_owned(), i);
+            if let Some(key) = &entry.key {
+                by_address.insert(key.clone(), i);
             }
         }
         Ok(Changes {
@@ -284,8 +340,8 @@ impl<'t> Changes<'t> {
         })
     }
 
-    /// The position and `change` of the entry for `address`, which is then no longer unclaimed.
-    fn claim(&mut self, address: &str) -> Option<(usize, ChangeParts<'t>)> {
+    /// The position and change of the entry for `address`, which is then no longer unclaimed.
+    fn claim(&mut self, address: &str) -> Option<(usize, Change<'t>)> {
         let position = *self.by_address.get(address)?;
         let entry = self.entries.get_mut(position)?.take()?;
         entry.change.map(|change| (position, change))
@@ -299,9 +355,65 @@ impl<'t> Changes<'t> {
     }
 }
 
-/// A `resource_changes` entry whose change keeps `before` and `after` as text: they repeat
-/// what `planned_values` holds, and only changes missing from it (deletes) are built from them.
+/// A `resource_changes` entry, read: what joins it to its resource in `planned_values`, and
+/// what builds the resource where there is none.
 struct ChangeEntry<'t> {
+    /// The address it joins by; none for a deposed object, which shares its address with the
+    /// current one and is never in `planned_values`.
+    key: Option<String>,
+    /// The entry as written, read again only where it has no resource in `planned_values`.
+    text: &'t RawValue,
+    change: Option<Change<'t>>,
+}
+
+/// What a change says of its resource. `before` and `after` stay text: they repeat what
+/// `planned_values` holds, and only changes missing from it (deletes) read them.
+struct Change<'t> {
+    action: Option<Action>,
+    unknown: Vec<String>,
+    sensitive: Vec<String>,
+    after: Option<&'t RawValue>,
+    before: Option<&'t RawValue>,
+}
+
+impl<'t> ChangeEntry<'t> {
+    fn read(text: &'t RawValue, entry: RawChangeEntry<'t>) -> ChangeEntry<'t> {
+        let key = match (
+            entry.fields.contains_key("deposed"),
+            entry.fields.get("address").and_then(Value::as_str),
+        ) {
+            (false, Some(address)) => Some(address.to_owned()),
+            _ => None,
+        };
+        let change = entry.change.map(|parts| {
+            let mut sensitive = Vec::new();
+            for mask in ["after_sensitive", "before_sensitive"] {
+                if let Some(mask) = parts.fields.get(mask) {
+                    true_leaves(mask, &mut sensitive);
+                }
+            }
+            let mut unknown = Vec::new();
+            if let Some(mask) = parts.fields.get("after_unknown") {
+                true_leaves(mask, &mut unknown);
+            }
+            Change {
+                action: actions_of(&parts.fields),
+                unknown,
+                sensitive,
+                after: parts.after,
+                before: parts.before,
+            }
+        });
+        ChangeEntry { key, text, change }
+    }
+}
+
+fn actions_of(change: &Map<String, Value>) -> Option<Action> {
+    Action::from_plan_actions(change.get("actions")?.as_array()?)
+}
+
+/// A `resource_changes` entry as written, its change's `before` and `after` kept as text.
+struct RawChangeEntry<'t> {
     fields: Map<String, Value>,
     change: Option<ChangeParts<'t>>,
 }
@@ -312,16 +424,16 @@ struct ChangeParts<'t> {
     before: Option<&'t RawValue>,
 }
 
-impl<'de> Deserialize<'de> for ChangeEntry<'de> {
+impl<'de> Deserialize<'de> for RawChangeEntry<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Entry;
         impl<'de> Visitor<'de> for Entry {
-            type Value = ChangeEntry<'de>;
+            type Value = RawChangeEntry<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a resource change object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entry = ChangeEntry {
+                let mut entry = RawChangeEntry {
                     fields: Map::new(),
                     change: None,
                 };
@@ -371,85 +483,82 @@ impl<'de> Deserialize<'de> for ChangeParts<'de> {
 
 /// A resource known only from `resource_changes`.
 fn change_resource(
+    top: &Top,
     position: usize,
     entry: ChangeEntry,
     references: &ConfigReferences,
 ) -> Result<Resource, Problem> {
     let entry_pointer = format!("/resource_changes/{position}");
-    let module = entry
-        .fields
+    let fields = parse::<RawChangeEntry>(entry.text.get(), &entry_pointer)?.fields;
+    let module = fields
         .get("module_address")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let address = read_address(&entry.fields, module, &entry_pointer)?;
+    let address = read_address(&fields, module, &entry_pointer)?;
     let Some(change) = entry.change else {
         return Err(Problem::malformed(
             &entry_pointer,
             "a resource change needs a `change` object",
         ));
     };
-    let action = actions_of(&change.fields).ok_or_else(|| {
+    let action = change.action.ok_or_else(|| {
         Problem::malformed(
             &format!("{entry_pointer}/change/actions"),
             "unknown or missing actions",
         )
     })?;
     // What exists after apply is what rules see; for a delete, show what is being removed.
-    let side = if action.is_live() { "after" } else { "before" };
-    let mut sensitive = Vec::new();
-    for mask in ["after_sensitive", "before_sensitive"] {
-        if let Some(mask) = change.fields.get(mask) {
-            true_leaves(mask, &mut sensitive);
-        }
-    }
+    let (side, raw) = if action.is_live() {
+        ("after", change.after)
+    } else {
+        ("before", change.before)
+    };
+    let mut sensitive = change.sensitive;
     sensitive.sort();
     sensitive.dedup();
-    let mut unknown = Vec::new();
-    if let (true, Some(mask)) = (action.is_live(), change.fields.get("after_unknown")) {
-        true_leaves(mask, &mut unknown);
-    }
-    let raw = if action.is_live() {
-        change.after
+    let unknown = if action.is_live() {
+        change.unknown
     } else {
-        change.before
+        Vec::new()
     };
-    let values = match raw.map(|raw| serde_json::from_str::<Value>(raw.get())) {
-        Some(Ok(Value::Null)) | None => Value::Object(Map::new()),
-        Some(Ok(values)) => values,
-        Some(Err(error)) => {
-            return Err(Problem::malformed(
-                &format!("{entry_pointer}/change/{side}"),
-                error.to_string(),
-            ));
-        }
-    };
-    Ok(Resource {
+    let values_pointer = format!("{entry_pointer}/change/{side}");
+    let mut resource = Resource {
         references: references.of(&address),
+        values: top.values(raw, &values_pointer)?,
         address,
         action,
-        values,
         unknown,
         sensitive,
-        copies: change_sides(position),
+        copies: Vec::new(),
         construct_path: None,
         ignored: Vec::new(),
-        values_pointer: format!("{entry_pointer}/change/{side}"),
+        values_pointer,
         pointer: entry_pointer,
-    })
+    };
+    super::mark_secret_content(&mut resource);
+    resource.copies = copies(position, &resource.sensitive);
+    Ok(resource)
 }
 
-/// The two sides of a change, each a copy of a resource's values: planned and prior.
-fn change_sides(position: usize) -> Vec<String> {
+/// The two sides of a change, each a copy of a resource's values, planned and prior: where its
+/// values hold something sensitive, no excerpt may show it from a copy either.
+fn copies(position: usize, sensitive: &[String]) -> Vec<String> {
+    if sensitive.is_empty() {
+        return Vec::new();
+    }
     ["after", "before"]
         .map(|side| format!("/resource_changes/{position}/change/{side}"))
         .to_vec()
 }
 
+/// A configured resource: its module path (without instance keys) and address within the module.
+type Declared = (String, String);
+
 /// References of each configured resource, keyed by module path (without instance keys) and
 /// address within the module.
 #[derive(Default)]
 struct ConfigReferences {
-    by_resource: HashMap<(String, String), Vec<Reference>>,
+    by_resource: HashMap<Declared, Vec<Reference>>,
     /// What each module call passes to each variable: (calling module path, call name,
     /// variable) → references, relative to the calling module.
     arguments: HashMap<(String, String, String), Vec<String>>,
@@ -458,6 +567,9 @@ struct ConfigReferences {
     /// Variables a module declares with a default: (module path, variable). Where the call
     /// passes nothing, the variable is that constant and refers to nothing.
     defaulted: std::collections::HashSet<(String, String)>,
+    /// Each configured resource's references, followed through modules once for all its
+    /// instances.
+    expanded: std::sync::Mutex<HashMap<Declared, Arc<[Reference]>>>,
 }
 
 /// How many variables and outputs a reference is followed through, at most: modules that pass
@@ -631,18 +743,27 @@ impl ConfigReferences {
             ))
     }
 
-    fn of(&self, address: &Address) -> Vec<Reference> {
+    fn of(&self, address: &Address) -> Arc<[Reference]> {
         if self.by_resource.is_empty() {
-            return Vec::new();
+            return Arc::new([]);
         }
-        let path = address.module_path();
-        let Some(written) = self.by_resource.get(&(path.clone(), address.in_module())) else {
-            return Vec::new();
+        let key = (address.module_path(), address.in_module());
+        let Some(written) = self.by_resource.get(&key) else {
+            return Arc::new([]);
         };
+        let mut expanded = self.expanded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = expanded.get(&key) {
+            return found.clone();
+        }
         let mut out = Vec::with_capacity(written.len());
         for reference in written {
-            self.expand(&path, reference, &mut out);
+            self.expand(&key.0, reference, &mut out);
         }
+        // A template may name the same object several times; once per attribute is enough.
+        out.sort();
+        out.dedup();
+        let out: Arc<[Reference]> = out.into();
+        expanded.insert(key, out.clone());
         out
     }
 }
@@ -801,8 +922,8 @@ mod tests {
         );
         let targets: Vec<String> = references
             .of(&cluster)
-            .into_iter()
-            .map(|r| r.target)
+            .iter()
+            .map(|r| r.target.clone())
             .collect();
         assert_eq!(targets, ["aws_subnet.private", "var.undeclared"]);
     }

@@ -76,11 +76,11 @@ fn resource(
     Resource {
         address: Address::new(None, mode, resource_type, name, None),
         action: Action::Config,
-        values,
+        values: values.into(),
         unknown: Vec::new(),
         sensitive: Vec::new(),
         copies: Vec::new(),
-        references,
+        references: references.into(),
         construct_path,
         values_pointer: pointer.clone(),
         pointer,

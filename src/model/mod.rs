@@ -5,12 +5,14 @@
 //! locations) are JSON pointers relative to the resource's `values`.
 
 mod address;
+mod values;
 
 pub use address::{Address, Traversal};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
+pub use values::{Values, parses_later};
 
 /// Which synthesized form a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -206,7 +208,7 @@ pub struct Resource {
     pub action: Action,
     /// Attribute values as planned (plan), recorded (state) or written (configuration).
     /// For a deleted resource: its values before the delete.
-    pub values: Value,
+    pub values: Values,
     /// Attributes whose value is known only after apply.
     pub unknown: Vec<String>,
     /// Attributes Terraform marks sensitive: never print their values.
@@ -214,8 +216,8 @@ pub struct Resource {
     /// File pointers of other copies of the values (a plan repeats them in `resource_changes`),
     /// so that no excerpt of the file shows a sensitive value from a copy either.
     pub copies: Vec<String>,
-    /// What each attribute refers to.
-    pub references: Vec<Reference>,
+    /// What each attribute refers to. The instances of a resource in a plan share one list.
+    pub references: std::sync::Arc<[Reference]>,
     /// CDKTF construct path (`Stack/construct/id`), where the synth records one.
     pub construct_path: Option<String>,
     /// JSON pointer of the resource object in its file.
@@ -300,8 +302,9 @@ pub struct Document {
     pub module_count: usize,
     /// Every resource, in the document's order.
     pub resources: Vec<Resource>,
-    /// The decoded text, kept so diagnostics can be located lazily.
-    pub text: String,
+    /// The decoded text, kept so diagnostics can be located lazily; a plan's resources read
+    /// their values from it.
+    pub text: std::sync::Arc<String>,
     /// SHA-256 of the bytes read, when the caller asked for it (evidence reports).
     pub sha256: Option<String>,
     /// A configuration file's `variable`, `locals`, `module` and `output` blocks (none for plans

@@ -24,7 +24,7 @@ pub(super) fn evaluate_resources(
         match instance_keys(&block, names) {
             Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
                 let mut instance = block.clone();
-                if let Value::Object(members) = &mut instance.values {
+                if let Value::Object(members) = &mut *instance.values {
                     members.remove("count");
                     members.remove("for_each");
                 }
@@ -161,14 +161,15 @@ fn evaluate_values(
     if read_at.is_empty() {
         return;
     }
-    resource.references = references_in(&resource.values, module, &foreign.borrow());
-    for reference in &mut resource.references {
+    let mut references = references_in(&resource.values, module, &foreign.borrow());
+    for reference in &mut references {
         reference.via = read_at
             .iter()
             .filter(|(at, _)| crate::pointer::is_prefix(at, &reference.attribute))
             .flat_map(|(_, read)| read.iter().cloned())
             .collect();
     }
+    resource.references = references.into();
 }
 
 /// What each attribute refers to, with the module each token is written in where that is not

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub(crate) struct ModuleIndex<'a> {
     documents: Vec<&'a Document>,
     maps: OnceLock<Maps<'a>>,
+    names: Mutex<AHashMap<&'a str, Arc<OnceLock<Names<'a>>>>>,
     /// What references each resource, by the connection asked for (types and `via`): built once
     /// per connection and module, so that asking it of every resource costs no scan of the others.
     incoming: Mutex<AHashMap<String, Arc<OnceLock<Incoming<'a>>>>>,
@@ -26,10 +27,16 @@ struct Maps<'a> {
     /// By module path in the configuration and address within it (`module.network`,
     /// `aws_subnet.private`): every instance of every module instance.
     by_declaration: AHashMap<(String, String), Vec<&'a Resource>>,
-    /// By type and `id` value, for plans that name existing objects by id.
-    by_id: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
-    /// By type and each of its `id`, `name` and `arn` values.
-    by_name: AHashMap<(&'a str, &'a str), Vec<&'a Resource>>,
+}
+
+/// The resources of one type by the values that name them: built for a type when a rule first
+/// looks one up, so that only the values of those resources are read.
+#[derive(Default)]
+struct Names<'a> {
+    /// By `id`, for plans that name existing objects by id.
+    by_id: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// By each of `id`, `name` and `arn`.
+    by_name: AHashMap<&'a str, Vec<&'a Resource>>,
 }
 
 /// The attributes whose value names a resource where another resource writes it out.
@@ -40,6 +47,7 @@ impl<'a> ModuleIndex<'a> {
         ModuleIndex {
             documents,
             maps: OnceLock::new(),
+            names: Mutex::default(),
             incoming: Mutex::default(),
         }
     }
@@ -84,55 +92,64 @@ impl<'a> ModuleIndex<'a> {
                     .entry(&resource.address.resource_type)
                     .or_default()
                     .push(resource);
-                let resource_type = resource.address.resource_type.as_str();
-                if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
-                    maps.by_id
-                        .entry((resource_type, id))
-                        .or_default()
-                        .push(resource);
-                }
-                let mut names: Vec<&str> = NAMING_ATTRIBUTES
-                    .iter()
-                    .filter_map(|key| resource.values.get(key)?.as_str())
-                    .filter(|text| !text.is_empty())
-                    .collect();
-                names.sort_unstable();
-                names.dedup();
-                for name in names {
-                    maps.by_name
-                        .entry((resource_type, name))
-                        .or_default()
-                        .push(resource);
-                }
             }
             maps
         })
     }
 
+    /// The resources of `resource_type` by the values that name them.
+    fn names(&self, resource_type: &str) -> Arc<OnceLock<Names<'a>>> {
+        let maps = self.maps();
+        let Some((&key, of_type)) = maps.by_type.get_key_value(resource_type) else {
+            return Arc::default();
+        };
+        let cell = {
+            let mut cache = self.names.lock().unwrap_or_else(|e| e.into_inner());
+            cache.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            let mut names = Names::default();
+            for &resource in of_type {
+                if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
+                    names.by_id.entry(id).or_default().push(resource);
+                }
+                let mut texts: Vec<&str> = NAMING_ATTRIBUTES
+                    .iter()
+                    .filter_map(|key| resource.values.get(key)?.as_str())
+                    .filter(|text| !text.is_empty())
+                    .collect();
+                texts.sort_unstable();
+                texts.dedup();
+                for text in texts {
+                    names.by_name.entry(text).or_default().push(resource);
+                }
+            }
+            names
+        });
+        cell
+    }
+
     /// Live resources of one of `types` whose `id` is `id`.
     pub(crate) fn with_id(&self, types: &[String], id: &str) -> Vec<&'a Resource> {
-        let by_id = &self.maps().by_id;
-        types
-            .iter()
-            .flat_map(|t| by_id.get(&(t.as_str(), id)).into_iter().flatten().copied())
-            .collect()
+        let mut found = Vec::new();
+        for resource_type in types {
+            if let Some(names) = self.names(resource_type).get() {
+                found.extend(names.by_id.get(id).into_iter().flatten().copied());
+            }
+        }
+        found
     }
 
     /// Live resources of one of `types` whose `id`, `name` or `arn` is `text`, in the order of
     /// `types` and then of the documents.
-    pub(crate) fn named<'t>(
-        &'t self,
-        types: &'t [String],
-        text: &'t str,
-    ) -> impl Iterator<Item = &'a Resource> + 't {
-        let by_name = &self.maps().by_name;
-        types.iter().flat_map(move |t| {
-            by_name
-                .get(&(t.as_str(), text))
-                .into_iter()
-                .flatten()
-                .copied()
-        })
+    pub(crate) fn named(&self, types: &[String], text: &str) -> Vec<&'a Resource> {
+        let mut found = Vec::new();
+        for resource_type in types {
+            if let Some(names) = self.names(resource_type).get() {
+                found.extend(names.by_name.get(text).into_iter().flatten().copied());
+            }
+        }
+        found
     }
 
     /// The cell that holds what references each resource through the connection `key` names,

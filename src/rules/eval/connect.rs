@@ -164,6 +164,7 @@ impl<'a> Scope<'_, 'a> {
                     if let (false, Some(text)) = (resolved, naming_text(value)) {
                         self.index
                             .named(types, text)
+                            .into_iter()
                             .for_each(|other| ends.add(other));
                     }
                     // An expression whose references name resources names those.

@@ -118,11 +118,11 @@ mod tests {
     static RESOURCE: LazyLock<Resource> = LazyLock::new(|| Resource {
         address: Address::new(None, Mode::Managed, "aws_x", "y", None),
         action: Action::Config,
-        values: serde_json::json!({}),
+        values: serde_json::json!({}).into(),
         unknown: Vec::new(),
         sensitive: Vec::new(),
         copies: Vec::new(),
-        references: Vec::new(),
+        references: Vec::new().into(),
         construct_path: None,
         ignored: Vec::new(),
         pointer: String::new(),

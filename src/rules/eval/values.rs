@@ -39,10 +39,10 @@ pub(crate) fn unevaluated(expression: &str) -> String {
 
 /// The resource's values with [`UNKNOWN`] at every attribute known only after apply.
 pub(crate) fn with_unknowns(resource: &Resource) -> Cow<'_, Value> {
-    if resource.unknown.is_empty() {
+    if resource.unknown.is_empty() && resource.values.is_parsed() {
         return Cow::Borrowed(&resource.values);
     }
-    let mut values = resource.values.clone();
+    let mut values = resource.values.to_value();
     for at in &resource.unknown {
         place(&mut values, at, Value::String(UNKNOWN.to_owned()));
     }
