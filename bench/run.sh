@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Times whole `payplat check` runs on generated plans of about 1k, 10k and 100k resources
-# against the floor of merely parsing the same file into a serde_json::Value, in the same run,
-# and reports the ratio and peak RSS. Then the speed-up from 1 to 2 threads on several files, and
-# a repository of 1,000 Terraform module directories (the platform as `.tf` files) against
-# parsing its files alone.
-# Usage: bench/run.sh [RUNS]   (best of RUNS, default 3)
+# Measures what the README's performance section reports, in one table: whole `payplat check`
+# runs on generated plans of about 1k, 10k and 100k resources against a bare serde_json parse of
+# the same file, and their peak RSS against the file's size; one 100k plan and eight 10k plans
+# with one thread and with two; 1,000 Terraform module directories (the platform as `.tf` files)
+# against parsing their files alone. Times are the best of RUNS runs; each line says its target.
+# Usage: bench/run.sh [--readme] [RUNS]   (default 3; --readme rewrites the table in README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+readme=false
+if [ "${1:-}" = --readme ]; then readme=true; shift; fi
 runs=${1:-3}
 dir=target/bench
 mkdir -p "$dir"
@@ -14,7 +16,7 @@ cargo build --quiet --release --bin payplat --example parse_only
 payplat=target/release/payplat
 parse=target/release/examples/parse_only
 
-# Best wall time (s) and its peak RSS (KB) of RUNS runs of a command.
+# Best wall time (s) of RUNS runs of a command, and the peak RSS (KB) of that run.
 best() {
     local best_time="" best_rss=""
     for _ in $(seq "$runs"); do
@@ -25,31 +27,80 @@ best() {
     echo "$best_time $best_rss"
 }
 
-printf '%-9s %10s %10s %10s %7s %10s %9s\n' resources "size MB" "parse s" "check s" ratio "RSS MB" "RSS/size"
-for copies in 16 159 1588; do
-    plan="$dir/plan-$copies.json"
-    [ -f "$plan" ] || "$payplat" generate --format plan-json --copies "$copies" -o "$plan"
-    size=$(stat -c %s "$plan")
-    read -r parse_s _ < <(best "$parse" "$plan")
-    read -r check_s check_kb < <(best "$payplat" check --format json -o /dev/null "$plan")
-    awk -v r=$((copies * 63)) -v size="$size" -v p="$parse_s" -v c="$check_s" -v kb="$check_kb" 'BEGIN {
-        printf "%-9d %10.1f %10.2f %10.2f %6.2fx %10.0f %8.2fx\n", r, size/1e6, p, c, c/p, kb/1024, kb*1024/size }'
-done
+plan() { # COPIES: a generated plan of 63 resources a copy
+    local plan="$dir/plan-$1.json"
+    [ -f "$plan" ] || "$payplat" generate --format plan-json --copies "$1" -o "$plan"
+    echo "$plan"
+}
 
-many="$dir/many"
-mkdir -p "$many"
-for i in 0 1 2 3 4 5 6 7; do [ -f "$many/plan-$i.json" ] || cp "$dir/plan-159.json" "$many/plan-$i.json"; done
-read -r one _ < <(best "$payplat" --jobs 1 check --format json -o /dev/null "$many")
-read -r two _ < <(best "$payplat" --jobs 2 check --format json -o /dev/null "$many")
-awk -v a="$one" -v b="$two" 'BEGIN { printf "8 files of 10k resources: %.2f s with 1 thread, %.2f s with 2: %.2fx\n", a, b, a/b }'
+# A table row: what, payplat's figure, what it is measured against, their ratio, the target
+# (`<= X`, `>= X`, or `-` for none), and whether the ratio meets it.
+row() {
+    awk -v what="$1" -v ours="$2" -v theirs="$3" -v ratio="$4" -v target="$5" 'BEGIN {
+        split(target, t, " ")
+        if (target == "-") { goal = "—"; met = "—" }
+        else {
+            goal = t[1] " " t[2] "×"
+            met = ((t[1] == "<=") ? (ratio <= t[2]) : (ratio >= t[2])) ? "yes" : "**no**"
+        }
+        printf "| %s | %s | %s | %.2f× | %s | %s |\n", what, ours, theirs, ratio, goal, met }' |
+        sed 's/<=/≤/; s/>=/≥/'
+}
 
-modules="$dir/modules"
-if [ ! -d "$modules/999" ]; then
-    rm -rf "$modules"
-    for i in $(seq 0 999); do "$payplat" generate --format hcl --environment-suffix "m$i" -o "$modules/$i"; done
+table() {
+    echo "| measured | payplat | against | ratio | target | met |"
+    echo "|---|---|---|---|---|---|"
+    for copies in 16 159 1588; do
+        local file size resources
+        file=$(plan "$copies")
+        size=$(stat -c %s "$file")
+        resources=$(printf "%'d" $((copies * 63)))
+        read -r parse_s _ < <(best "$parse" "$file")
+        read -r check_s check_kb < <(best "$payplat" check --format json -o /dev/null "$file")
+        local mb
+        mb=$(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }')
+        row "check, plan of $resources resources ($mb)" "${check_s} s" "parse ${parse_s} s" \
+            "$(awk -v c="$check_s" -v p="$parse_s" 'BEGIN { print c / p }')" "<= 1.3"
+        row "peak RSS, plan of $resources resources" \
+            "$(awk -v kb="$check_kb" 'BEGIN { printf "%.0f MB", kb / 1024 }')" "file $mb" \
+            "$(awk -v kb="$check_kb" -v s="$size" 'BEGIN { print kb * 1024 / s }')" "<= 3"
+    done
+
+    local big one two
+    big=$(plan 1588)
+    read -r one _ < <(best "$payplat" --jobs 1 check --format json -o /dev/null "$big")
+    read -r two _ < <(best "$payplat" --jobs 2 check --format json -o /dev/null "$big")
+    row "two threads, one plan of 100,044 resources" "${two} s" "one thread ${one} s" \
+        "$(awk -v a="$one" -v b="$two" 'BEGIN { print a / b }')" ">= 1.5"
+
+    local many="$dir/many"
+    mkdir -p "$many"
+    for i in 0 1 2 3 4 5 6 7; do [ -f "$many/plan-$i.json" ] || cp "$(plan 159)" "$many/plan-$i.json"; done
+    read -r one _ < <(best "$payplat" --jobs 1 check --format json -o /dev/null "$many")
+    read -r two _ < <(best "$payplat" --jobs 2 check --format json -o /dev/null "$many")
+    row "two threads, eight plans of 10,017 resources" "${two} s" "one thread ${one} s" \
+        "$(awk -v a="$one" -v b="$two" 'BEGIN { print a / b }')" ">= 1.7"
+
+    local modules="$dir/modules"
+    if [ ! -d "$modules/999" ]; then
+        rm -rf "$modules"
+        for i in $(seq 0 999); do "$payplat" generate --format hcl --environment-suffix "m$i" -o "$modules/$i"; done
+    fi
+    local parse_s check_s size
+    read -r parse_s _ < <(best "$parse" "$modules")
+    read -r check_s _ < <(best "$payplat" check --format json -o /dev/null "$modules")
+    size=$(du -sb "$modules" | cut -f1)
+    row "check, 1,000 module directories ($(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }') of .tf)" \
+        "${check_s} s" "parse ${parse_s} s" "$(awk -v c="$check_s" -v p="$parse_s" 'BEGIN { print c / p }')" "-"
+}
+
+result=$(table)
+echo "$result"
+if $readme; then
+    # Between the markers in README.md, the table of this run.
+    awk -v table="$result" '
+        /<!-- bench:start -->/ { print; print table; skip = 1; next }
+        /<!-- bench:end -->/ { skip = 0 }
+        !skip' README.md >"$dir/README.md"
+    mv "$dir/README.md" README.md
 fi
-read -r parse_s _ < <(best "$parse" "$modules")
-read -r check_s check_kb < <(best "$payplat" check --format json -o /dev/null "$modules")
-size=$(du -sb "$modules" | cut -f1)
-awk -v size="$size" -v p="$parse_s" -v c="$check_s" -v kb="$check_kb" 'BEGIN {
-    printf "1,000 module directories (%.1f MB of .tf): parse %.2f s, check %.2f s: %.2fx, RSS %.0f MB\n", size/1e6, p, c, c/p, kb/1024 }'

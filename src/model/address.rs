@@ -59,7 +59,9 @@ impl Address {
 
     /// Keeps the input's own spelling of the address (a plan's `address`), where it gives one.
     pub fn spelled(mut self, text: Option<&str>) -> Address {
-        if let Some(text) = text.filter(|t| t.ends_with(&self.text[self.base_len..])) {
+        if let Some(text) =
+            text.filter(|t| *t != self.text && t.ends_with(&self.text[self.base_len..]))
+        {
             self.base_len = text.len() - (self.text.len() - self.base_len);
             self.text = text.to_owned();
         }
