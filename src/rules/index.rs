@@ -12,10 +12,28 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub(crate) struct ModuleIndex<'a> {
     documents: Vec<&'a Document>,
     maps: OnceLock<Maps<'a>>,
-    names: Mutex<AHashMap<&'a str, Arc<OnceLock<Names<'a>>>>>,
+    names: BuiltOnce<&'a str, Names<'a>>,
     /// What references each resource, by the connection asked for (types and `via`): built once
     /// per connection and module, so that asking it of every resource costs no scan of the others.
-    incoming: Mutex<AHashMap<String, Arc<OnceLock<Incoming<'a>>>>>,
+    incoming: BuiltOnce<String, Incoming<'a>>,
+}
+
+/// Values built once per key, by whichever thread asks first; the others wait for it.
+struct BuiltOnce<K, V>(Mutex<AHashMap<K, Arc<OnceLock<Arc<V>>>>>);
+
+impl<K: std::hash::Hash + Eq, V> BuiltOnce<K, V> {
+    fn new() -> Self {
+        BuiltOnce(Mutex::new(AHashMap::new()))
+    }
+
+    fn get(&self, key: K, build: impl FnOnce() -> V) -> Arc<V> {
+        let cell = {
+            let mut built = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            built.entry(key).or_default().clone()
+        };
+        // Built outside the lock: what other keys ask is not kept waiting.
+        cell.get_or_init(|| Arc::new(build())).clone()
+    }
 }
 
 #[derive(Default)]
@@ -47,8 +65,8 @@ impl<'a> ModuleIndex<'a> {
         ModuleIndex {
             documents,
             maps: OnceLock::new(),
-            names: Mutex::default(),
-            incoming: Mutex::default(),
+            names: BuiltOnce::new(),
+            incoming: BuiltOnce::new(),
         }
     }
 
@@ -98,16 +116,12 @@ impl<'a> ModuleIndex<'a> {
     }
 
     /// The resources of `resource_type` by the values that name them.
-    fn names(&self, resource_type: &str) -> Arc<OnceLock<Names<'a>>> {
+    fn names(&self, resource_type: &str) -> Arc<Names<'a>> {
         let maps = self.maps();
         let Some((&key, of_type)) = maps.by_type.get_key_value(resource_type) else {
             return Arc::default();
         };
-        let cell = {
-            let mut cache = self.names.lock().unwrap_or_else(|e| e.into_inner());
-            cache.entry(key).or_default().clone()
-        };
-        cell.get_or_init(|| {
+        self.names.get(key, || {
             let mut names = Names::default();
             for &resource in of_type {
                 if let Some(id) = resource.values.get("id").and_then(Value::as_str) {
@@ -125,17 +139,15 @@ impl<'a> ModuleIndex<'a> {
                 }
             }
             names
-        });
-        cell
+        })
     }
 
     /// Live resources of one of `types` whose `id` is `id`.
     pub(crate) fn with_id(&self, types: &[String], id: &str) -> Vec<&'a Resource> {
         let mut found = Vec::new();
         for resource_type in types {
-            if let Some(names) = self.names(resource_type).get() {
-                found.extend(names.by_id.get(id).into_iter().flatten().copied());
-            }
+            let names = self.names(resource_type);
+            found.extend(names.by_id.get(id).into_iter().flatten().copied());
         }
         found
     }
@@ -145,18 +157,20 @@ impl<'a> ModuleIndex<'a> {
     pub(crate) fn named(&self, types: &[String], text: &str) -> Vec<&'a Resource> {
         let mut found = Vec::new();
         for resource_type in types {
-            if let Some(names) = self.names(resource_type).get() {
-                found.extend(names.by_name.get(text).into_iter().flatten().copied());
-            }
+            let names = self.names(resource_type);
+            found.extend(names.by_name.get(text).into_iter().flatten().copied());
         }
         found
     }
 
-    /// The cell that holds what references each resource through the connection `key` names,
-    /// built by whoever asks first.
-    pub(crate) fn incoming(&self, key: String) -> Arc<OnceLock<Incoming<'a>>> {
-        let mut cache = self.incoming.lock().unwrap_or_else(|e| e.into_inner());
-        cache.entry(key).or_default().clone()
+    /// What references each resource through the connection `key` names, built by `build`
+    /// the first time a resource asks.
+    pub(crate) fn incoming(
+        &self,
+        key: String,
+        build: impl FnOnce() -> Incoming<'a>,
+    ) -> Arc<Incoming<'a>> {
+        self.incoming.get(key, build)
     }
 
     /// Live resources of the given types.

@@ -188,19 +188,23 @@ impl<'a> Scope<'_, 'a> {
             types.join(","),
             via.map(|v| v.text.as_str()).unwrap_or_default()
         );
-        let cell = self.index.incoming(key);
-        let incoming = cell.get_or_init(|| self.incoming(types, via));
+        let incoming = self.index.incoming(key, || self.incoming(types, via));
         let subject = self.subject;
-        let by_target = incoming.by_target.get(&identity(subject));
-        let by_name: Vec<usize> = NAMING_ATTRIBUTES
+        let named: ahash::AHashSet<usize> = NAMING_ATTRIBUTES
             .iter()
             .filter_map(|key| subject.values.get(key)?.as_str())
             .flat_map(|text| incoming.by_name.get(text).into_iter().flatten().copied())
             .collect();
-        let mut involved: Vec<usize> = by_target
-            .into_iter()
-            .flatten()
-            .chain(&by_name)
+        let mut connected = named.clone();
+        connected.extend(
+            incoming
+                .by_target
+                .get(&identity(subject))
+                .into_iter()
+                .flatten(),
+        );
+        let mut involved: Vec<usize> = connected
+            .iter()
             .chain(&incoming.with_opens)
             .copied()
             .collect();
@@ -213,11 +217,10 @@ impl<'a> Scope<'_, 'a> {
                 continue;
             }
             other.opens.iter().for_each(|why| ends.open(why.clone()));
-            let named = by_name.contains(&i);
-            if named || by_target.is_some_and(|t| t.contains(&i)) {
+            if connected.contains(&i) {
                 ends.add(other.resource);
             }
-            if let (false, Some(why)) = (named, &other.value_open) {
+            if let (false, Some(why)) = (named.contains(&i), &other.value_open) {
                 ends.open(why.clone());
             }
         }
