@@ -43,6 +43,11 @@ impl Values {
         }
     }
 
+    /// Where in the document's text the values are, when they are read from it.
+    pub fn text_range(&self) -> Option<Range<usize>> {
+        self.source.as_ref().map(|(_, range)| range.clone())
+    }
+
     /// Whether the values are parsed already.
     pub fn is_parsed(&self) -> bool {
         self.parsed.get().is_some()

@@ -136,13 +136,62 @@ fn applies(rule: &Rule, resource: &Resource) -> bool {
             .contains(&resource.address.resource_type)
 }
 
+/// Most findings lie in a resource's values, which a plan keeps as a slice of its text: those
+/// are found in their slice, in parallel; the others in one pass over the document.
 fn locate_findings(document: &Document, findings: &mut [Finding]) {
-    let pointers: Vec<&str> = findings.iter().map(|f| f.pointer.as_str()).collect();
-    let places = locate_places(document, &pointers);
+    let mut spans: Vec<Option<Option<Span>>> = findings
+        .par_iter()
+        .map(|f| span_in_values(document, f.resource, &f.pointer))
+        .collect();
+    let elsewhere: Vec<usize> = (0..findings.len())
+        .filter(|&i| spans[i].is_none())
+        .collect();
+    let pointers: Vec<&str> = elsewhere
+        .iter()
+        .map(|&i| findings[i].pointer.as_str())
+        .collect();
+    for (i, span) in elsewhere.into_iter().zip(spans_of(document, &pointers)) {
+        spans[i] = Some(span);
+    }
+    let spans: Vec<Option<Span>> = spans.into_iter().map(Option::flatten).collect();
+    let places = with_positions(document, spans);
     for (finding, (span, position)) in findings.iter_mut().zip(places) {
         finding.span = span;
         finding.position = position;
     }
+}
+
+/// The span of `pointer` found in `resource`'s values alone; `None` where they are not a slice
+/// of the document's text, or the pointer is not inside them.
+fn span_in_values(document: &Document, resource: &Resource, pointer: &str) -> Option<Option<Span>> {
+    let range = resource.values.text_range()?;
+    let inner = pointer.strip_prefix(resource.values_pointer.as_str())?;
+    if !(inner.is_empty() || inner.starts_with('/')) {
+        return None;
+    }
+    let text = document.text.get(range.clone())?;
+    let candidates: Vec<&str> = crate::pointer::ancestors(inner)
+        .chain(std::iter::once(inner))
+        .collect();
+    let spans = crate::locate::locate_all(text, candidates.iter().copied());
+    let nearest = closest(inner, &spans)?;
+    Some(Some(Span {
+        start: nearest.start + range.start,
+        end: nearest.end + range.start,
+        key_start: nearest.key_start.map(|k| k + range.start),
+    }))
+}
+
+/// The span of `pointer`, or of its closest ancestor that `spans` holds.
+fn closest(pointer: &str, spans: &std::collections::HashMap<&str, Span>) -> Option<Span> {
+    std::iter::once(pointer)
+        .chain(
+            crate::pointer::ancestors(pointer)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev(),
+        )
+        .find_map(|p| spans.get(p).copied())
 }
 
 /// Locates the trace steps of every finding, one pass over each file they are in.
@@ -167,9 +216,14 @@ fn locate_trace(findings: &mut [Finding]) {
     }
 }
 
-/// The span and position of each pointer in the document; a value known only after apply is
-/// not in the file, so the closest ancestor that is stands in.
+/// The span and position of each pointer in the document.
 fn locate_places(document: &Document, pointers: &[&str]) -> Vec<(Option<Span>, Option<Position>)> {
+    with_positions(document, spans_of(document, pointers))
+}
+
+/// The span of each pointer in the document; a value known only after apply is not in the
+/// file, so the closest ancestor that is stands in.
+fn spans_of(document: &Document, pointers: &[&str]) -> Vec<Option<Span>> {
     if pointers.is_empty() {
         return Vec::new();
     }
@@ -178,19 +232,17 @@ fn locate_places(document: &Document, pointers: &[&str]) -> Vec<(Option<Span>, O
         .flat_map(|p| crate::pointer::ancestors(p).chain(std::iter::once(*p)))
         .collect();
     let spans = document.locate_all(candidates.iter().copied());
-    let found: Vec<Option<Span>> = pointers
+    pointers
         .iter()
-        .map(|pointer| {
-            std::iter::once(*pointer)
-                .chain(
-                    crate::pointer::ancestors(pointer)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev(),
-                )
-                .find_map(|p| spans.get(p).copied())
-        })
-        .collect();
+        .map(|pointer| closest(pointer, &spans))
+        .collect()
+}
+
+/// Each span with the line and column where it starts, found in one pass.
+fn with_positions(
+    document: &Document,
+    found: Vec<Option<Span>>,
+) -> Vec<(Option<Span>, Option<Position>)> {
     let starts: Vec<usize> = found.iter().flatten().map(|s| s.start).collect();
     let mut located = positions(&document.text, &starts).into_iter();
     found
