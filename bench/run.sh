@@ -52,7 +52,10 @@ table() {
     echo "| measured | payplat | against | ratio | target | met |"
     echo "|---|---|---|---|---|---|"
     for copies in 16 159 1588; do
-        local file size resources
+        local file size resources time_target="<= 1.3" memory_target="<= 3"
+        # The targets are set for 10k resources and up: below, a process's fixed costs (the
+        # binary, the rules, the threads: 13 MB) are most of what is measured.
+        [ "$copies" -ge 159 ] || { time_target=-; memory_target=-; }
         file=$(plan "$copies")
         size=$(stat -c %s "$file")
         resources=$(echo $((copies * 63)) | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
@@ -61,10 +64,10 @@ table() {
         local mb
         mb=$(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }')
         row "check, plan of $resources resources ($mb)" "${check_s} s" "parse ${parse_s} s" \
-            "$(awk -v c="$check_s" -v p="$parse_s" 'BEGIN { print c / p }')" "<= 1.3"
+            "$(awk -v c="$check_s" -v p="$parse_s" 'BEGIN { print c / p }')" "$time_target"
         row "peak RSS, plan of $resources resources" \
             "$(awk -v kb="$check_kb" 'BEGIN { printf "%.0f MB", kb / 1024 }')" "file $mb" \
-            "$(awk -v kb="$check_kb" -v s="$size" 'BEGIN { print kb * 1024 / s }')" "<= 3"
+            "$(awk -v kb="$check_kb" -v s="$size" 'BEGIN { print kb * 1024 / s }')" "$memory_target"
     done
 
     local big one two
