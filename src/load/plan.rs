@@ -246,7 +246,7 @@ fn read_resource<'t>(
     if !object.get().starts_with('{') {
         return Err(Problem::malformed(&pointer, "a resource must be an object"));
     }
-    let object: ResourceObject = parse(object.get(), &pointer)?;
+    let object: Members = parse(object.get(), &pointer)?;
     let address = read_address(&object.fields, module, &pointer)?;
     if !keep(&address) {
         return Ok(None);
@@ -262,7 +262,7 @@ fn read_resource<'t>(
         references: references.of(&address),
         address,
         action: Action::NoOp,
-        values: top.values(object.values, &values_pointer)?,
+        values: top.values(object.raw("values"), &values_pointer)?,
         unknown: Vec::new(),
         sensitive,
         copies: Vec::new(),
@@ -272,39 +272,6 @@ fn read_resource<'t>(
         pointer,
     };
     Ok(Some(resource))
-}
-
-/// A resource object with its `values` kept as text.
-struct ResourceObject<'t> {
-    fields: Map<String, Value>,
-    values: Option<&'t RawValue>,
-}
-
-impl<'de> Deserialize<'de> for ResourceObject<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Object;
-        impl<'de> Visitor<'de> for Object {
-            type Value = ResourceObject<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a resource object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut object = ResourceObject {
-                    fields: Map::new(),
-                    values: None,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    if key == "values" {
-                        object.values = map.next_value()?;
-                    } else {
-                        object.fields.insert(key, map.next_value()?);
-                    }
-                }
-                Ok(object)
-            }
-        }
-        deserializer.deserialize_map(Object)
-    }
 }
 
 /// `resource_changes`, by address.
@@ -400,8 +367,8 @@ impl<'t> ChangeEntry<'t> {
                 action: actions_of(&parts.fields),
                 unknown,
                 sensitive,
-                after: parts.after,
-                before: parts.before,
+                after: parts.raw("after"),
+                before: parts.raw("before"),
             }
         });
         ChangeEntry { key, text, change }
@@ -415,13 +382,26 @@ fn actions_of(change: &Map<String, Value>) -> Option<Action> {
 /// A `resource_changes` entry as written, its change's `before` and `after` kept as text.
 struct RawChangeEntry<'t> {
     fields: Map<String, Value>,
-    change: Option<ChangeParts<'t>>,
+    change: Option<Members<'t>>,
 }
 
-struct ChangeParts<'t> {
+/// An object's members, those that hold values (a resource's `values`, a change's `before` and
+/// `after`) kept as text, the others parsed.
+struct Members<'t> {
     fields: Map<String, Value>,
-    after: Option<&'t RawValue>,
-    before: Option<&'t RawValue>,
+    kept: Vec<(&'static str, &'t RawValue)>,
+}
+
+impl<'t> Members<'t> {
+    const KEPT: [&'static str; 3] = ["values", "after", "before"];
+
+    fn raw(&self, key: &str) -> Option<&'t RawValue> {
+        self.kept
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, raw)| *raw)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawChangeEntry<'de> {
@@ -451,33 +431,31 @@ impl<'de> Deserialize<'de> for RawChangeEntry<'de> {
     }
 }
 
-impl<'de> Deserialize<'de> for ChangeParts<'de> {
+impl<'de> Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Parts;
-        impl<'de> Visitor<'de> for Parts {
-            type Value = ChangeParts<'de>;
+        struct Object;
+        impl<'de> Visitor<'de> for Object {
+            type Value = Members<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a change object")
+                f.write_str("an object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut parts = ChangeParts {
+                let mut members = Members {
                     fields: Map::new(),
-                    after: None,
-                    before: None,
+                    kept: Vec::new(),
                 };
                 while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "after" => parts.after = map.next_value()?,
-                        "before" => parts.before = map.next_value()?,
-                        _ => {
-                            parts.fields.insert(key, map.next_value()?);
+                    match Members::KEPT.iter().find(|k| **k == key) {
+                        Some(kept) => members.kept.push((kept, map.next_value()?)),
+                        None => {
+                            members.fields.insert(key, map.next_value()?);
                         }
                     }
                 }
-                Ok(parts)
+                Ok(members)
             }
         }
-        deserializer.deserialize_map(Parts)
+        deserializer.deserialize_map(Object)
     }
 }
 

@@ -144,23 +144,25 @@ impl<'a> ModuleIndex<'a> {
 
     /// Live resources of one of `types` whose `id` is `id`.
     pub(crate) fn with_id(&self, types: &[String], id: &str) -> Vec<&'a Resource> {
-        let mut found = Vec::new();
-        for resource_type in types {
-            let names = self.names(resource_type);
-            found.extend(names.by_id.get(id).into_iter().flatten().copied());
-        }
-        found
+        self.look_up(types, |names| names.by_id.get(id))
     }
 
     /// Live resources of one of `types` whose `id`, `name` or `arn` is `text`, in the order of
     /// `types` and then of the documents.
     pub(crate) fn named(&self, types: &[String], text: &str) -> Vec<&'a Resource> {
-        let mut found = Vec::new();
-        for resource_type in types {
-            let names = self.names(resource_type);
-            found.extend(names.by_name.get(text).into_iter().flatten().copied());
-        }
-        found
+        self.look_up(types, |names| names.by_name.get(text))
+    }
+
+    /// What `table` finds in the names of each of `types`, in their order.
+    fn look_up(
+        &self,
+        types: &[String],
+        table: impl for<'n> Fn(&'n Names<'a>) -> Option<&'n Vec<&'a Resource>>,
+    ) -> Vec<&'a Resource> {
+        types
+            .iter()
+            .flat_map(|t| table(&self.names(t)).cloned().unwrap_or_default())
+            .collect()
     }
 
     /// What references each resource through the connection `key` names, built by `build`
