@@ -286,7 +286,7 @@ impl<'t> Changes<'t> {
             Some(raw) if raw.get() != "null" => parse(raw.get(), "/resource_changes")?,
             _ => Vec::new(),
         };
-        let read: Vec<Result<ChangeEntry, Problem>> = raws
+        let read: Vec<Result<(Option<String>, ChangeEntry), Problem>> = raws
             .into_par_iter()
             .enumerate()
             .map(|(i, raw)| {
@@ -294,15 +294,17 @@ impl<'t> Changes<'t> {
                     .map(|entry| ChangeEntry::read(raw, entry))
             })
             .collect();
-        let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let mut by_address = HashMap::new();
-        for (i, entry) in entries.iter().enumerate() {
-            if let Some(key) = &entry.key {
-                by_address.insert(key.clone(), i);
+        let mut entries = Vec::with_capacity(read.len());
+        let mut by_address = HashMap::with_capacity(read.len());
+        for (i, read) in read.into_iter().enumerate() {
+            let (key, entry) = read?;
+            if let Some(key) = key {
+                by_address.insert(key, i);
             }
+            entries.push(Some(entry));
         }
         Ok(Changes {
-            entries: entries.into_iter().map(Some).collect(),
+            entries,
             by_address,
         })
     }
@@ -325,9 +327,6 @@ impl<'t> Changes<'t> {
 /// A `resource_changes` entry, read: what joins it to its resource in `planned_values`, and
 /// what builds the resource where there is none.
 struct ChangeEntry<'t> {
-    /// The address it joins by; none for a deposed object, which shares its address with the
-    /// current one and is never in `planned_values`.
-    key: Option<String>,
     /// The entry as written, read again only where it has no resource in `planned_values`.
     text: &'t RawValue,
     change: Option<Change<'t>>,
@@ -344,7 +343,9 @@ struct Change<'t> {
 }
 
 impl<'t> ChangeEntry<'t> {
-    fn read(text: &'t RawValue, entry: RawChangeEntry<'t>) -> ChangeEntry<'t> {
+    /// The entry, and the address it joins by: none for a deposed object, which shares its
+    /// address with the current one and is never in `planned_values`.
+    fn read(text: &'t RawValue, entry: RawChangeEntry<'t>) -> (Option<String>, ChangeEntry<'t>) {
         let key = match (
             entry.fields.contains_key("deposed"),
             entry.fields.get("address").and_then(Value::as_str),
@@ -371,7 +372,7 @@ impl<'t> ChangeEntry<'t> {
                 before: parts.raw("before"),
             }
         });
-        ChangeEntry { key, text, change }
+        (key, ChangeEntry { text, change })
     }
 }
 
