@@ -247,17 +247,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     let mut resources = loaded.resources;
     // Held until the end of the run: no room to spare.
     resources.shrink_to_fit();
-    resources.par_iter_mut().for_each(|resource| {
-        mark_secret_content(resource);
-        // A template may name the same object several times; once per attribute is enough.
-        // (A plan's lists are made so.)
-        if kind.is_configuration() {
-            let mut references = resource.references.to_vec();
-            references.sort();
-            references.dedup();
-            resource.references = references.into();
-        }
-    });
+    resources.par_iter_mut().for_each(mark_secret_content);
     Ok(Document {
         path: path.to_owned(),
         kind,

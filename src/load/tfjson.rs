@@ -72,7 +72,10 @@ fn resource(
             }
         }
     }
-    let references = references_in(&values);
+    let mut references = references_in(&values);
+    // A template may name the same object several times; once per attribute is enough.
+    references.sort();
+    references.dedup();
     Resource {
         address: Address::new(None, mode, resource_type, name, None),
         action: Action::Config,
