@@ -103,11 +103,11 @@ fn file_view(document: &Document, with_values: bool) -> FileView<'_> {
                 .and_then(|_| found.next());
             ResourceView {
                 address: resource.address.as_str(),
-                resource_type: &resource.address.resource_type,
-                name: &resource.address.name,
+                resource_type: resource.address.resource_type(),
+                name: resource.address.name(),
                 mode: resource.address.mode,
                 action: resource.action,
-                module: resource.address.module.as_deref(),
+                module: resource.address.module(),
                 index: resource.address.index.as_ref(),
                 construct_path: resource.construct_path.as_deref(),
                 pointer: &resource.pointer,

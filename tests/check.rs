@@ -49,7 +49,11 @@ fn selected_resources(path: &str) -> usize {
         .filter(|r| {
             rules.iter().any(|rule| {
                 rule.resources.mode == r.address.mode
-                    && rule.resources.types.contains(&r.address.resource_type)
+                    && rule
+                        .resources
+                        .types
+                        .iter()
+                        .any(|ty| ty == r.address.resource_type())
             })
         })
         .count()

@@ -201,7 +201,11 @@ fn the_reference_platform_fails_only_where_coredns_does_not_wait_for_its_fargate
         .filter(|r| {
             rules.rules.iter().any(|rule| {
                 rule.resources.mode == r.address.mode
-                    && rule.resources.types.contains(&r.address.resource_type)
+                    && rule
+                        .resources
+                        .types
+                        .iter()
+                        .any(|ty| ty == r.address.resource_type())
             })
         })
         .count();

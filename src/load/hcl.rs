@@ -220,11 +220,11 @@ fn resource(
         action: Action::Config,
         references: super::tfjson::references_in(&values).into(),
         values: values.into(),
-        unknown: Vec::new(),
+        unknown: std::sync::Arc::default(),
         sensitive: Vec::new(),
         copies: Vec::new(),
         construct_path: None,
-        values_pointer: at.clone(),
+        values_at: "",
         pointer: at,
         ignored: Vec::new(),
     }

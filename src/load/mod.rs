@@ -435,7 +435,7 @@ const SECRET_ATTRIBUTES: &[(&str, &str)] = &[
 
 fn mark_secret_content(resource: &mut crate::model::Resource) {
     for (resource_type, attribute) in SECRET_ATTRIBUTES {
-        if resource.address.resource_type == *resource_type && !resource.is_sensitive(attribute) {
+        if resource.address.resource_type() == *resource_type && !resource.is_sensitive(attribute) {
             resource.sensitive.push((*attribute).to_owned());
         }
     }

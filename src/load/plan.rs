@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The resources and the number of module instances.
@@ -37,9 +37,10 @@ pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
         )?,
         None => Vec::new(),
     };
+    let mut unknown_lists = HashSet::new();
     for resource in &mut resources {
         if let Some((position, change)) = changes.claim(resource.address.as_str()) {
-            apply(change, position, resource);
+            apply(change, position, resource, &mut unknown_lists);
         }
     }
     for (position, change) in changes.unclaimed() {
@@ -62,8 +63,7 @@ fn add_data_sources_read_while_planning(
     else {
         return Ok(());
     };
-    let planned: std::collections::HashSet<&str> =
-        resources.iter().map(|r| r.address.as_str()).collect();
+    let planned: HashSet<&str> = resources.iter().map(|r| r.address.as_str()).collect();
     let read = read_tree(
         top,
         values,
@@ -135,15 +135,31 @@ fn read_address(
 
 /// What a change says of its resource, joined to it: the action, the unknown attributes, and
 /// the sensitive ones before and after.
-fn apply(change: Change, position: usize, resource: &mut Resource) {
+fn apply(
+    change: Change,
+    position: usize,
+    resource: &mut Resource,
+    unknown_lists: &mut HashSet<Arc<[String]>>,
+) {
     resource.action = change.action.unwrap_or(Action::NoOp);
-    resource.unknown = change.unknown;
+    resource.unknown = shared(unknown_lists, change.unknown);
     resource.sensitive.extend(change.sensitive);
     resource.sensitive.sort();
     resource.sensitive.dedup();
     // Which copies of its values to keep out of excerpts depends on what is secret.
     super::mark_secret_content(resource);
     resource.copies = copies(position, &resource.sensitive);
+}
+
+/// Resources of a type are mostly planned alike (`id`, `arn`, `tags_all` unknown until they
+/// exist): each distinct list of unknown attributes is kept once.
+fn shared(lists: &mut HashSet<Arc<[String]>>, list: Vec<String>) -> Arc<[String]> {
+    if let Some(known) = lists.get(list.as_slice()) {
+        return known.clone();
+    }
+    let list: Arc<[String]> = list.into();
+    lists.insert(list.clone());
+    list
 }
 
 /// A resource object found in a module tree, not read yet.
@@ -257,18 +273,18 @@ fn read_resource<'t>(
     }
     sensitive.sort();
     sensitive.dedup();
-    let values_pointer = pointer::join(&pointer, "values");
+    let values_at = "/values";
     let resource = Resource {
         references: references.of(&address),
         address,
         action: Action::NoOp,
-        values: top.values(object.raw("values"), &values_pointer)?,
-        unknown: Vec::new(),
+        values: top.values(object.raw("values"), &[&pointer, values_at].concat())?,
+        unknown: Arc::default(),
         sensitive,
         copies: Vec::new(),
         construct_path: None,
         ignored: Vec::new(),
-        values_pointer,
+        values_at,
         pointer,
     };
     Ok(Some(resource))
@@ -487,23 +503,22 @@ fn change_resource(
         )
     })?;
     // What exists after apply is what rules see; for a delete, show what is being removed.
-    let (side, raw) = if action.is_live() {
-        ("after", change.after)
+    let (values_at, raw) = if action.is_live() {
+        ("/change/after", change.after)
     } else {
-        ("before", change.before)
+        ("/change/before", change.before)
     };
     let mut sensitive = change.sensitive;
     sensitive.sort();
     sensitive.dedup();
     let unknown = if action.is_live() {
-        change.unknown
+        change.unknown.into()
     } else {
-        Vec::new()
+        Arc::default()
     };
-    let values_pointer = format!("{entry_pointer}/change/{side}");
     let mut resource = Resource {
         references: references.of(&address),
-        values: top.values(raw, &values_pointer)?,
+        values: top.values(raw, &[&entry_pointer, values_at].concat())?,
         address,
         action,
         unknown,
@@ -511,7 +526,7 @@ fn change_resource(
         copies: Vec::new(),
         construct_path: None,
         ignored: Vec::new(),
-        values_pointer,
+        values_at,
         pointer: entry_pointer,
     };
     super::mark_secret_content(&mut resource);
@@ -545,7 +560,7 @@ struct ConfigReferences {
     outputs: HashMap<(String, String), Vec<String>>,
     /// Variables a module declares with a default: (module path, variable). Where the call
     /// passes nothing, the variable is that constant and refers to nothing.
-    defaulted: std::collections::HashSet<(String, String)>,
+    defaulted: HashSet<(String, String)>,
     /// Each configured resource's references, followed through modules once for all its
     /// instances.
     expanded: std::sync::Mutex<HashMap<Declared, Arc<[Reference]>>>,
@@ -626,7 +641,7 @@ impl ConfigReferences {
     fn expand(&self, path: &str, reference: &Reference, out: &mut Vec<Reference>) {
         let mut pending = vec![(path.to_owned(), reference.target.clone(), Vec::new())];
         // Each (module, target) is followed once: outputs that read each other end.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         while let Some((module, target, via)) = pending.pop() {
             if !seen.insert((module.clone(), target.clone())) {
                 continue;
@@ -726,7 +741,7 @@ impl ConfigReferences {
         if self.by_resource.is_empty() {
             return Arc::new([]);
         }
-        let key = (address.module_path(), address.in_module());
+        let key = (address.module_path(), address.in_module().to_owned());
         let Some(written) = self.by_resource.get(&key) else {
             return Arc::new([]);
         };

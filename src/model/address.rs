@@ -3,22 +3,21 @@
 use super::{Index, Mode};
 use std::fmt;
 
-/// Where one resource instance lives, composed once from its parts.
+/// Where one resource instance lives: one text, `module.a["k"].data.aws_x.y[0]`, and where its
+/// parts are in it. Plans hold an address for every resource; it is kept in a single string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
-    /// Module instance address (`module.a["k"].module.b`); `None` for the root module.
-    pub module: Option<String>,
+    text: Box<str>,
     /// A managed resource or a data source.
     pub mode: Mode,
-    /// The resource type, e.g. `aws_subnet`.
-    pub resource_type: String,
-    /// The name in the configuration, e.g. `private`.
-    pub name: String,
     /// The `count` or `for_each` key of this instance.
     pub index: Option<Index>,
-    text: String,
-    /// Length of the text without the instance key.
-    base_len: usize,
+    /// Where the module address ends (0 in the root module), the type and the name start, and
+    /// the instance key starts.
+    module_end: u32,
+    type_start: u32,
+    name_start: u32,
+    base_len: u32,
 }
 
 impl Address {
@@ -26,46 +25,59 @@ impl Address {
     pub fn new(
         module: Option<String>,
         mode: Mode,
-        resource_type: impl Into<String>,
-        name: impl Into<String>,
+        resource_type: impl AsRef<str>,
+        name: impl AsRef<str>,
         index: Option<Index>,
     ) -> Address {
-        let (resource_type, name) = (resource_type.into(), name.into());
-        let mut text = String::new();
-        if let Some(module) = &module {
-            text.push_str(module);
+        let mut text = module.unwrap_or_default();
+        let module_end = text.len();
+        if module_end > 0 {
             text.push('.');
         }
         if mode == Mode::Data {
             text.push_str("data.");
         }
-        text.push_str(&resource_type);
+        let type_start = text.len();
+        text.push_str(resource_type.as_ref());
         text.push('.');
-        text.push_str(&name);
+        let name_start = text.len();
+        text.push_str(name.as_ref());
         let base_len = text.len();
         if let Some(index) = &index {
             text.push_str(&index.to_string());
         }
+        let offset = |at: usize| u32::try_from(at).expect("an address is shorter than 4 GiB");
         Address {
-            module,
+            text: text.into(),
             mode,
-            resource_type,
-            name,
             index,
-            text,
-            base_len,
+            module_end: offset(module_end),
+            type_start: offset(type_start),
+            name_start: offset(name_start),
+            base_len: offset(base_len),
         }
     }
 
-    /// Keeps the input's own spelling of the address (a plan's `address`), where it gives one.
-    pub fn spelled(mut self, text: Option<&str>) -> Address {
-        if let Some(text) =
-            text.filter(|t| *t != self.text && t.ends_with(&self.text[self.base_len..]))
-        {
-            self.base_len = text.len() - (self.text.len() - self.base_len);
-            self.text = text.to_owned();
-        }
-        self
+    /// Keeps the input's own spelling of the address (a plan's `address`), where it gives one
+    /// that ends in this resource and key and differs only in how the module is written.
+    pub fn spelled(self, text: Option<&str>) -> Address {
+        // Composed from the spelling's module and this resource and key, the text is the
+        // spelling itself.
+        let declared = &self.text[self.in_module_start()..];
+        let Some(module) = text
+            .filter(|t| **t != *self.text)
+            .and_then(|t| t.strip_suffix(declared))
+            .filter(|module| module.is_empty() || module.len() > 1 && module.ends_with('.'))
+        else {
+            return self;
+        };
+        Address::new(
+            module.strip_suffix('.').map(str::to_owned),
+            self.mode,
+            self.resource_type(),
+            self.name(),
+            self.index.clone(),
+        )
     }
 
     /// The address as Terraform writes it.
@@ -73,23 +85,44 @@ impl Address {
         &self.text
     }
 
+    /// The module instance address (`module.a["k"].module.b`); `None` in the root module.
+    pub fn module(&self) -> Option<&str> {
+        Some(&self.text[..self.module_end as usize]).filter(|module| !module.is_empty())
+    }
+
+    /// The resource type, e.g. `aws_subnet`.
+    pub fn resource_type(&self) -> &str {
+        &self.text[self.type_start as usize..self.name_start as usize - 1]
+    }
+
+    /// The name in the configuration, e.g. `private`.
+    pub fn name(&self) -> &str {
+        &self.text[self.name_start as usize..self.base_len as usize]
+    }
+
     /// The address of the resource this instance belongs to: `aws_x.y` for `aws_x.y[0]`.
     pub fn base(&self) -> &str {
-        &self.text[..self.base_len]
+        &self.text[..self.base_len as usize]
     }
 
     /// The address within its module, without instance key: what the configuration declares.
-    pub fn in_module(&self) -> String {
-        Address::new(None, self.mode, &*self.resource_type, &*self.name, None).text
+    pub fn in_module(&self) -> &str {
+        &self.text[self.in_module_start()..self.base_len as usize]
+    }
+
+    fn in_module_start(&self) -> usize {
+        let data = if self.mode == Mode::Data {
+            "data.".len()
+        } else {
+            0
+        };
+        self.type_start as usize - data
     }
 
     /// The module path in the configuration, shared by every instance (`module.a.module.b`
     /// for `module.a["x"].module.b[0]`); empty for the root module.
     pub fn module_path(&self) -> String {
-        self.module
-            .as_deref()
-            .map(strip_instance_keys)
-            .unwrap_or_default()
+        self.module().map(strip_instance_keys).unwrap_or_default()
     }
 }
 
@@ -207,13 +240,42 @@ mod tests {
     }
 
     #[test]
-    fn an_input_spelling_is_kept_with_its_base() {
-        let address = Address::new(None, Mode::Managed, "aws_x", "y", Some(Index::Count(0)))
-            .spelled(Some("aws_x.y[0]"));
+    fn an_input_spelling_is_kept_with_its_parts() {
+        let composed = || {
+            Address::new(
+                Some("module.a".into()),
+                Mode::Data,
+                "aws_x",
+                "y",
+                Some(Index::Count(0)),
+            )
+        };
+        let address = composed().spelled(Some("module.b.data.aws_x.y[0]"));
         assert_eq!(
-            (address.as_str(), address.base()),
-            ("aws_x.y[0]", "aws_x.y")
+            (
+                address.as_str(),
+                address.base(),
+                address.module(),
+                address.in_module()
+            ),
+            (
+                "module.b.data.aws_x.y[0]",
+                "module.b.data.aws_x.y",
+                Some("module.b"),
+                "data.aws_x.y"
+            )
         );
+        assert_eq!((address.resource_type(), address.name()), ("aws_x", "y"));
+        let root = composed().spelled(Some("data.aws_x.y[0]"));
+        assert_eq!((root.as_str(), root.module()), ("data.aws_x.y[0]", None));
+        // A spelling of another resource or key is not this address's.
+        for other in [
+            "module.a.data.aws_x.z[0]",
+            "module.a.data.aws_x.y[1]",
+            ".data.aws_x.y[0]",
+        ] {
+            assert_eq!(composed().spelled(Some(other)), composed(), "{other}");
+        }
     }
 
     #[test]

@@ -209,8 +209,8 @@ pub struct Resource {
     /// Attribute values as planned (plan), recorded (state) or written (configuration).
     /// For a deleted resource: its values before the delete.
     pub values: Values,
-    /// Attributes whose value is known only after apply.
-    pub unknown: Vec<String>,
+    /// Attributes whose value is known only after apply. Resources planned alike share a list.
+    pub unknown: std::sync::Arc<[String]>,
     /// Attributes Terraform marks sensitive: never print their values.
     pub sensitive: Vec<String>,
     /// File pointers of other copies of the values (a plan repeats them in `resource_changes`),
@@ -222,8 +222,9 @@ pub struct Resource {
     pub construct_path: Option<String>,
     /// JSON pointer of the resource object in its file.
     pub pointer: String,
-    /// JSON pointer of the object that holds `values`, so attribute pointers join onto it.
-    pub values_pointer: String,
+    /// Where the values are in the resource object: `/values` in a plan's module tree,
+    /// `/change/after` in a change, empty where the object holds them itself.
+    pub values_at: &'static str,
     /// What its own source says to ignore (`# payplat:ignore …` above a `.tf` block).
     pub ignored: Vec<Ignore>,
 }
@@ -240,6 +241,11 @@ pub struct Ignore {
 }
 
 impl Resource {
+    /// The JSON pointer in the file of the attribute at `at`, a pointer into the values.
+    pub fn pointer_to(&self, at: &str) -> String {
+        [&self.pointer, self.values_at, at].concat()
+    }
+
     /// Whether the attribute at this pointer (or one containing it) is sensitive.
     pub fn is_sensitive(&self, attribute_pointer: &str) -> bool {
         self.sensitive
@@ -258,15 +264,16 @@ impl Document {
 
     /// Every place in the text that holds a sensitive value.
     pub fn sensitive_spans(&self) -> Vec<crate::locate::Span> {
-        let pointers: Vec<String> = self
-            .resources
-            .iter()
-            .flat_map(|r| {
-                std::iter::once(&r.values_pointer)
-                    .chain(&r.copies)
-                    .flat_map(move |base| r.sensitive.iter().map(move |s| format!("{base}{s}")))
-            })
-            .collect();
+        let pointers: Vec<String> =
+            self.resources
+                .iter()
+                .flat_map(|r| {
+                    let copies = r.copies.iter().flat_map(move |copy| {
+                        r.sensitive.iter().map(move |s| format!("{copy}{s}"))
+                    });
+                    r.sensitive.iter().map(|s| r.pointer_to(s)).chain(copies)
+                })
+                .collect();
         self.locate_all(pointers.iter().map(String::as_str))
             .into_values()
             .collect()

@@ -30,10 +30,10 @@ pub(super) fn evaluate_resources(
                 }
                 let address = &block.address;
                 instance.address = Address::new(
-                    address.module.clone(),
+                    address.module().map(str::to_owned),
                     address.mode,
-                    address.resource_type.as_str(),
-                    address.name.as_str(),
+                    address.resource_type(),
+                    address.name(),
                     Some(key.index()),
                 );
                 let names = InstanceNames { module: names, key };

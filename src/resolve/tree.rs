@@ -283,8 +283,8 @@ fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>, String> {
             resource.address = Address::new(
                 Some(path.to_owned()),
                 address.mode,
-                address.resource_type.as_str(),
-                address.name.as_str(),
+                address.resource_type(),
+                address.name(),
                 None,
             );
         }

@@ -44,7 +44,7 @@ struct Maps<'a> {
     by_type: AHashMap<&'a str, Vec<&'a Resource>>,
     /// By module path in the configuration and address within it (`module.network`,
     /// `aws_subnet.private`): every instance of every module instance.
-    by_declaration: AHashMap<(String, String), Vec<&'a Resource>>,
+    by_declaration: AHashMap<(String, &'a str), Vec<&'a Resource>>,
 }
 
 /// The resources of one type by the values that name them: built for a type when a rule first
@@ -107,7 +107,7 @@ impl<'a> ModuleIndex<'a> {
                     .or_default()
                     .push(resource);
                 maps.by_type
-                    .entry(&resource.address.resource_type)
+                    .entry(resource.address.resource_type())
                     .or_default()
                     .push(resource);
             }
@@ -200,7 +200,7 @@ impl<'a> ModuleIndex<'a> {
             return self.resolve(from, &reference.target);
         };
         let traversal = Traversal::parse(None, &reference.target)?;
-        let declared = (module.clone(), traversal.resource.as_str().to_owned());
+        let declared = (module.clone(), traversal.resource.as_str());
         let found = self
             .maps()
             .by_declaration
@@ -220,7 +220,7 @@ impl<'a> ModuleIndex<'a> {
     /// `aws_subnet.a`; `aws_subnet.private` (a counted resource) names all its instances.
     /// `None` when the reference names no resource (`var.…`, `module.…` outputs, …).
     pub(crate) fn resolve(&self, from: &Resource, reference: &str) -> Option<Vec<&'a Resource>> {
-        let traversal = Traversal::parse(from.address.module.as_deref(), reference)?;
+        let traversal = Traversal::parse(from.address.module(), reference)?;
         let base = traversal.resource.as_str();
         let maps = self.maps();
         let found = match traversal.key {

@@ -146,7 +146,7 @@ impl<'a> Scope<'_, 'a> {
                 };
                 resolved = true;
                 for target in targets {
-                    if types.contains(&target.address.resource_type) {
+                    if types.iter().any(|ty| ty == target.address.resource_type()) {
                         ends.add(target);
                     }
                     if transitive
@@ -311,7 +311,7 @@ impl<'a> Scope<'_, 'a> {
             // (which carries what its caller passed) may stand for any resource; a root
             // module's variable carries none.
             None if matches!(root, "module" | "local")
-                || (root == "var" && from.address.module.is_some()) =>
+                || (root == "var" && from.address.module().is_some()) =>
             {
                 ends.open(format!("`{target}` is not a resource payplat can follow"));
                 None

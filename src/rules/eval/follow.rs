@@ -3,7 +3,6 @@
 
 use super::outcome::{Note, Outcome, Step};
 use super::scope::{Here, Scope, flatten, select};
-use super::values;
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Resource, Traversal};
 use crate::rules::schema::{Bound, Check, Path};
@@ -203,7 +202,7 @@ impl<'a> Scope<'_, 'a> {
                 self.not_found(reference, to, reach);
             }
             for resource in found {
-                if !to.contains(&resource.address.resource_type) {
+                if !to.iter().any(|ty| ty == resource.address.resource_type()) {
                     // `data.aws_subnets.x.ids`: a list whose length the inputs do not say.
                     reach.unbounded(format!(
                         "`{reference}` is read by Terraform; its value is not in these inputs"
@@ -239,7 +238,7 @@ impl<'a> Scope<'_, 'a> {
         let traversal = Traversal::parse(None, reference);
         let of_type = traversal
             .as_ref()
-            .is_some_and(|t| to.contains(&t.resource.resource_type));
+            .is_some_and(|t| to.iter().any(|ty| ty == t.resource.resource_type()));
         let steps = reference.split('.').count() - usize::from(reference.starts_with("data."));
         let many = reference.contains("[*]") || reference.contains(".*") || steps <= 2;
         if of_type && !many {
@@ -326,7 +325,7 @@ fn tally<'a>(instances: &[Instance<'a>], distinct: &[Path], counted: &str) -> Ta
         steps.push(Step {
             label: format!("{address}: `{counted}` {shown}"),
             resource,
-            pointer: values::under(&resource.values_pointer, &at),
+            pointer: resource.pointer_to(&at),
             file: None,
         });
         match value {

@@ -133,7 +133,8 @@ fn applies(rule: &Rule, resource: &Resource) -> bool {
         && rule
             .resources
             .types
-            .contains(&resource.address.resource_type)
+            .iter()
+            .any(|ty| ty == resource.address.resource_type())
 }
 
 /// Most findings lie in a resource's values, which a plan keeps as a slice of its text: those
@@ -165,7 +166,9 @@ fn locate_findings(document: &Document, findings: &mut [Finding]) {
 /// of the document's text, or the pointer is not inside them.
 fn span_in_values(document: &Document, resource: &Resource, pointer: &str) -> Option<Option<Span>> {
     let range = resource.values.text_range()?;
-    let inner = pointer.strip_prefix(resource.values_pointer.as_str())?;
+    let inner = pointer
+        .strip_prefix(resource.pointer.as_str())?
+        .strip_prefix(resource.values_at)?;
     if !(inner.is_empty() || inner.starts_with('/')) {
         return None;
     }
@@ -318,7 +321,7 @@ fn check_resource<'a>(
         .map(|note| {
             // A note about a resource in another file of the module points at the subject.
             let pointer = if document.holds(note.resource) {
-                values::under(&note.resource.values_pointer, &note.at)
+                note.resource.pointer_to(&note.at)
             } else {
                 resource.pointer.clone()
             };

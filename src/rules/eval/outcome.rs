@@ -119,14 +119,14 @@ mod tests {
         address: Address::new(None, Mode::Managed, "aws_x", "y", None),
         action: Action::Config,
         values: serde_json::json!({}).into(),
-        unknown: Vec::new(),
+        unknown: std::sync::Arc::default(),
         sensitive: Vec::new(),
         copies: Vec::new(),
         references: Vec::new().into(),
         construct_path: None,
         ignored: Vec::new(),
         pointer: String::new(),
-        values_pointer: String::new(),
+        values_at: "",
     });
 
     fn note(message: &str) -> Note<'static> {

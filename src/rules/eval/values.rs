@@ -43,7 +43,7 @@ pub(crate) fn with_unknowns(resource: &Resource) -> Cow<'_, Value> {
         return Cow::Borrowed(&resource.values);
     }
     let mut values = resource.values.to_value();
-    for at in &resource.unknown {
+    for at in resource.unknown.iter() {
         place(&mut values, at, Value::String(UNKNOWN.to_owned()));
     }
     Cow::Owned(values)
