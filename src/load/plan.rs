@@ -741,7 +741,10 @@ impl ConfigReferences {
         if self.by_resource.is_empty() {
             return Arc::new([]);
         }
-        let key = (address.module_path(), address.in_module().to_owned());
+        let key = (
+            address.module_path().into_owned(),
+            address.in_module().to_owned(),
+        );
         let Some(written) = self.by_resource.get(&key) else {
             return Arc::new([]);
         };

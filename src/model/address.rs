@@ -1,6 +1,7 @@
 //! Resource addresses as Terraform writes them: `module.a["k"].data.aws_x.y[0]`.
 
 use super::{Index, Mode};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Where one resource instance lives: one text, `module.a["k"].data.aws_x.y[0]`, and where its
@@ -121,8 +122,8 @@ impl Address {
 
     /// The module path in the configuration, shared by every instance (`module.a.module.b`
     /// for `module.a["x"].module.b[0]`); empty for the root module.
-    pub fn module_path(&self) -> String {
-        self.module().map(strip_instance_keys).unwrap_or_default()
+    pub fn module_path(&self) -> Cow<'_, str> {
+        self.module().map_or(Cow::Borrowed(""), strip_instance_keys)
     }
 }
 
@@ -194,18 +195,21 @@ fn key_end(key: &str) -> Option<usize> {
 }
 
 /// `module.a["x"].module.b[0]` → `module.a.module.b`.
-fn strip_instance_keys(module_address: &str) -> String {
+fn strip_instance_keys(module_address: &str) -> Cow<'_, str> {
+    if !module_address.contains('[') {
+        return Cow::Borrowed(module_address);
+    }
     let mut out = String::with_capacity(module_address.len());
     let mut rest = module_address;
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         match key_end(&rest[open + 1..]) {
             Some(end) => rest = &rest[open + end + 2..],
-            None => return out,
+            None => return Cow::Owned(out),
         }
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use super::eval::Incoming;
 use crate::model::{Document, Resource, Traversal};
 use ahash::AHashMap;
 use serde_json::Value;
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The resources of one module, by address, type and id: built on first use, since only
@@ -36,15 +38,47 @@ impl<K: std::hash::Hash + Eq, V> BuiltOnce<K, V> {
     }
 }
 
+/// Live resources in the orders they are looked up in: a sorted list costs a pointer a
+/// resource, where a map of lists costs an entry and a list each.
 #[derive(Default)]
 struct Maps<'a> {
-    by_address: AHashMap<&'a str, Vec<&'a Resource>>,
-    /// Instances by the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`).
-    by_base_address: AHashMap<&'a str, Vec<&'a Resource>>,
-    by_type: AHashMap<&'a str, Vec<&'a Resource>>,
+    /// By the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`), then by
+    /// address: the instances of a resource are together.
+    by_address: Vec<&'a Resource>,
     /// By module path in the configuration and address within it (`module.network`,
-    /// `aws_subnet.private`): every instance of every module instance.
-    by_declaration: AHashMap<(String, &'a str), Vec<&'a Resource>>,
+    /// `aws_subnet.private`): every instance of every module instance is together.
+    by_declaration: Vec<&'a Resource>,
+    by_type: AHashMap<&'a str, Vec<&'a Resource>>,
+}
+
+impl<'a> Maps<'a> {
+    /// The instances of the resource at `base`.
+    fn instances(&self, base: &str) -> &[&'a Resource] {
+        equal_range(&self.by_address, |r| r.address.base().cmp(base))
+    }
+
+    /// The instance at `address`, of the resource at `base`.
+    fn instance(&self, base: &str, address: &str) -> &[&'a Resource] {
+        equal_range(self.instances(base), |r| r.address.as_str().cmp(address))
+    }
+
+    /// Every instance of `in_module` in every instance of the module at `module_path`.
+    fn declared(&self, module_path: &str, in_module: &str) -> &[&'a Resource] {
+        equal_range(&self.by_declaration, |r| {
+            declaration(r).cmp(&(module_path.into(), in_module))
+        })
+    }
+}
+
+fn declaration(resource: &Resource) -> (Cow<'_, str>, &str) {
+    (resource.address.module_path(), resource.address.in_module())
+}
+
+/// The run of `sorted` that `order` (how an item compares to the one sought) finds equal.
+fn equal_range<T>(sorted: &[T], order: impl Fn(&T) -> Ordering) -> &[T] {
+    let start = sorted.partition_point(|item| order(item) == Ordering::Less);
+    let len = sorted[start..].partition_point(|item| order(item) == Ordering::Equal);
+    &sorted[start..start + len]
 }
 
 /// The resources of one type by the values that name them: built for a type when a rule first
@@ -87,31 +121,34 @@ impl<'a> ModuleIndex<'a> {
 
     fn maps(&self) -> &Maps<'a> {
         self.maps.get_or_init(|| {
-            let mut maps = Maps::default();
-            for resource in self
+            let live: Vec<&Resource> = self
                 .documents
                 .iter()
                 .flat_map(|d| &d.resources)
                 .filter(|r| r.action.is_live())
-            {
-                maps.by_address
-                    .entry(resource.address.as_str())
-                    .or_default()
-                    .push(resource);
-                maps.by_base_address
-                    .entry(resource.address.base())
-                    .or_default()
-                    .push(resource);
-                maps.by_declaration
-                    .entry((resource.address.module_path(), resource.address.in_module()))
-                    .or_default()
-                    .push(resource);
-                maps.by_type
+                .collect();
+            let mut by_type: AHashMap<&str, Vec<&Resource>> = AHashMap::new();
+            for &resource in &live {
+                by_type
                     .entry(resource.address.resource_type())
                     .or_default()
                     .push(resource);
             }
-            maps
+            // Stable sorts: where keys are equal, documents and resources keep their order.
+            let mut by_address = live.clone();
+            by_address.sort_by(|a, b| {
+                (a.address.base(), a.address.as_str()).cmp(&(b.address.base(), b.address.as_str()))
+            });
+            let mut by_declaration = live;
+            by_declaration.sort_by_cached_key(|r| {
+                let (module_path, in_module) = declaration(r);
+                (module_path.into_owned(), in_module)
+            });
+            Maps {
+                by_address,
+                by_declaration,
+                by_type,
+            }
         })
     }
 
@@ -200,13 +237,10 @@ impl<'a> ModuleIndex<'a> {
             return self.resolve(from, &reference.target);
         };
         let traversal = Traversal::parse(None, &reference.target)?;
-        let declared = (module.clone(), traversal.resource.as_str());
         let found = self
             .maps()
-            .by_declaration
-            .get(&declared)
-            .into_iter()
-            .flatten();
+            .declared(module, traversal.resource.as_str())
+            .iter();
         Some(match traversal.key {
             Some(key) => found
                 .filter(|r| r.address.as_str().ends_with(key))
@@ -224,17 +258,13 @@ impl<'a> ModuleIndex<'a> {
         let base = traversal.resource.as_str();
         let maps = self.maps();
         let found = match traversal.key {
-            // A configuration holds one block for all instances of a counted resource.
-            Some(_) => maps
-                .by_address
-                .get(traversal.instance().as_str())
-                .or_else(|| {
-                    maps.by_address
-                        .get(base)
-                        .filter(|_| self.is_configuration())
-                }),
-            None => maps.by_base_address.get(base),
+            Some(_) => match maps.instance(base, &traversal.instance()) {
+                // A configuration holds one block for all instances of a counted resource.
+                [] if self.is_configuration() => maps.instance(base, base),
+                found => found,
+            },
+            None => maps.instances(base),
         };
-        Some(found.cloned().unwrap_or_default())
+        Some(found.to_vec())
     }
 }
