@@ -40,7 +40,7 @@ pub fn evaluate<'a>(
     documents: &'a [Document],
     modules: &[Vec<usize>],
 ) -> Evaluation<'a> {
-    let per_document: Vec<(Vec<Finding>, Vec<Checked>, usize)> = modules
+    let per_document: Vec<Gathered> = modules
         .par_iter()
         .flat_map(|module| {
             let index = ModuleIndex::new(module.iter().map(|&i| &documents[i]).collect());
@@ -51,13 +51,13 @@ pub fn evaluate<'a>(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let resources_checked = per_document.iter().map(|(_, _, n)| n).sum();
-    let mut findings = Vec::new();
-    let mut checks = Vec::new();
-    for (document_findings, document_checks, _) in per_document {
-        findings.extend(document_findings);
-        checks.extend(document_checks);
-    }
+    let Gathered {
+        mut findings,
+        checks,
+        resources_checked,
+    } = per_document
+        .into_iter()
+        .fold(Gathered::default(), Gathered::append);
     locate_trace(&mut findings);
     // Keys borrow from the findings: sorting clones nothing.
     findings.sort_by(|a, b| {
@@ -88,44 +88,53 @@ fn check_document<'a>(
     rules: &'a [Rule],
     index: &ModuleIndex<'a>,
     document: &'a Document,
-) -> (Vec<Finding<'a>>, Vec<Checked<'a>>, usize) {
-    let results: Vec<(Vec<Finding>, Vec<Checked>)> = document
+) -> Gathered<'a> {
+    // Gathered a thread's run of resources at a time: a list per resource would cost more than
+    // the resource's own record in a large plan.
+    let mut gathered = document
         .resources
         .par_iter()
         .filter(|resource| resource.action.is_live())
-        .map(|resource| {
-            let mut findings = Vec::new();
-            let mut checks = Vec::new();
+        .fold(Gathered::default, |mut gathered, resource| {
+            let before = gathered.checks.len();
             for rule in rules.iter().filter(|rule| applies(rule, resource)) {
                 let Some((found, passed_because)) = check_resource(rule, index, document, resource)
                 else {
                     continue; // its `when` does not hold: the rule does not apply
                 };
                 let verdict = found.first().map_or(Verdict::Pass, |f| f.verdict);
-                checks.push(Checked {
+                gathered.checks.push(Checked {
                     rule: &rule.info,
                     document,
                     resource,
                     verdict,
                     passed_because,
                 });
-                findings.extend(found);
+                gathered.findings.extend(found);
             }
-            (findings, checks)
+            gathered.resources_checked += usize::from(gathered.checks.len() > before);
+            gathered
         })
-        .collect();
-    let resources_checked = results
-        .iter()
-        .filter(|(_, checks)| !checks.is_empty())
-        .count();
-    let (findings, checks): (Vec<_>, Vec<_>) = results.into_iter().unzip();
-    let mut findings: Vec<Finding> = findings.into_iter().flatten().collect();
-    locate_findings(document, &mut findings);
-    (
-        findings,
-        checks.into_iter().flatten().collect(),
-        resources_checked,
-    )
+        .reduce(Gathered::default, Gathered::append);
+    locate_findings(document, &mut gathered.findings);
+    gathered
+}
+
+/// The findings and checks of a run of resources, in their order.
+#[derive(Default)]
+struct Gathered<'a> {
+    findings: Vec<Finding<'a>>,
+    checks: Vec<Checked<'a>>,
+    resources_checked: usize,
+}
+
+impl Gathered<'_> {
+    fn append(mut self, mut next: Self) -> Self {
+        self.findings.append(&mut next.findings);
+        self.checks.append(&mut next.checks);
+        self.resources_checked += next.resources_checked;
+        self
+    }
 }
 
 fn applies(rule: &Rule, resource: &Resource) -> bool {
