@@ -419,7 +419,36 @@ fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     if !metadata.is_file() {
         return Err(LoadError::new(path, Problem::NotAFile));
     }
-    std::fs::read(path).map_err(|e| LoadError::new(path, Problem::Read(e)))
+    read_bytes(path, metadata.len()).map_err(|e| LoadError::new(path, Problem::Read(e)))
+}
+
+/// A large plan is read in pieces on every thread: one thread alone copies it at about the
+/// speed the rest of the load takes on two (a third of a 100k-resource run's sequential time).
+#[cfg(unix)]
+fn read_bytes(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    const PIECE: usize = 8 << 20;
+    let Ok(len) = usize::try_from(len) else {
+        return std::fs::read(path);
+    };
+    let file = std::fs::File::open(path)?;
+    let mut bytes = vec![0; len];
+    let read = bytes
+        .par_chunks_mut(PIECE)
+        .enumerate()
+        .try_for_each(|(i, piece)| file.read_exact_at(piece, (i * PIECE) as u64));
+    // A file that changed size since its metadata was read is read again, as a whole.
+    let at_end = read.is_ok() && file.read_at(&mut [0], len as u64)? == 0;
+    if at_end {
+        Ok(bytes)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+#[cfg(not(unix))]
+fn read_bytes(path: &Path, _len: u64) -> std::io::Result<Vec<u8>> {
+    std::fs::read(path)
 }
 
 /// Attributes that hold a secret's content whether or not the input marks them sensitive

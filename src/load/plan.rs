@@ -13,38 +13,46 @@ use super::tree::true_leaves;
 use super::{Problem, Top, parse};
 use crate::model::{Action, Address, Hop, Index, Mode, Reference, Resource};
 use crate::pointer;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The resources and the number of module instances.
 pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
-    let mut changes = Changes::take(top)?;
     let references =
         ConfigReferences::from_configuration(top.member::<Value>("configuration")?.as_ref());
     let mut module_count = 0;
-    let mut resources = match top.raw("planned_values") {
-        Some(tree) => read_tree(
-            top,
-            tree,
-            "/planned_values",
-            &mut module_count,
-            &references,
-            |_| true,
-        )?,
-        None => Vec::new(),
-    };
-    let mut unknown_lists = HashSet::new();
-    for resource in &mut resources {
-        if let Some((position, change)) = changes.claim(resource.address.as_str()) {
-            apply(change, position, resource, &mut unknown_lists);
-        }
-    }
-    for (position, change) in changes.unclaimed() {
-        resources.push(change_resource(top, position, change, &references)?);
+    // Each begins with a pass over its part of the text that one thread makes: both at once.
+    let (changes, resources) = rayon::join(
+        || Changes::take(top),
+        || match top.raw("planned_values") {
+            Some(tree) => read_tree(
+                top,
+                tree,
+                "/planned_values",
+                &mut module_count,
+                &references,
+                |_| true,
+            ),
+            None => Ok(Vec::new()),
+        },
+    );
+    let (mut changes, mut resources) = (changes?, resources?);
+    let claimed = changes.claim(&resources);
+    resources
+        .par_iter_mut()
+        .zip(&claimed)
+        .for_each(|(resource, &position)| {
+            if let Some((position, change)) = position.and_then(|p| Some((p, changes.change(p)?))) {
+                apply(change, position, resource);
+            }
+        });
+    for (position, entry) in changes.unclaimed() {
+        resources.push(change_resource(top, position, entry, &references)?);
     }
     add_data_sources_read_while_planning(top, &mut resources, &references)?;
     Ok((resources, module_count))
@@ -63,7 +71,11 @@ fn add_data_sources_read_while_planning(
     else {
         return Ok(());
     };
-    let planned: HashSet<&str> = resources.iter().map(|r| r.address.as_str()).collect();
+    let planned: AHashSet<&str> = resources
+        .iter()
+        .filter(|r| r.address.mode == Mode::Data)
+        .map(|r| r.address.as_str())
+        .collect();
     let read = read_tree(
         top,
         values,
@@ -135,15 +147,10 @@ fn read_address(
 
 /// What a change says of its resource, joined to it: the action, the unknown attributes, and
 /// the sensitive ones before and after.
-fn apply(
-    change: Change,
-    position: usize,
-    resource: &mut Resource,
-    unknown_lists: &mut HashSet<Arc<[String]>>,
-) {
+fn apply(change: &Change, position: usize, resource: &mut Resource) {
     resource.action = change.action.unwrap_or(Action::NoOp);
-    resource.unknown = shared(unknown_lists, change.unknown);
-    resource.sensitive.extend(change.sensitive);
+    resource.unknown = change.unknown.clone();
+    resource.sensitive.extend_from_slice(&change.sensitive);
     resource.sensitive.sort();
     resource.sensitive.dedup();
     // Which copies of its values to keep out of excerpts depends on what is secret.
@@ -151,15 +158,31 @@ fn apply(
     resource.copies = copies(position, &resource.sensitive);
 }
 
-/// Resources of a type are mostly planned alike (`id`, `arn`, `tags_all` unknown until they
-/// exist): each distinct list of unknown attributes is kept once.
-fn shared(lists: &mut HashSet<Arc<[String]>>, list: Vec<String>) -> Arc<[String]> {
-    if let Some(known) = lists.get(list.as_slice()) {
-        return known.clone();
+/// The unknown attributes of each distinct `after_unknown` mask, read once: resources of a type
+/// are mostly planned alike (`id`, `arn`, `tags_all` unknown until they exist), and a large
+/// plan would otherwise hold the same list many times over.
+#[derive(Default)]
+struct UnknownLists<'t>(AHashMap<&'t str, Arc<[String]>>);
+
+impl<'t> UnknownLists<'t> {
+    fn of(
+        &mut self,
+        mask: Option<&'t RawValue>,
+        position: usize,
+    ) -> Result<Arc<[String]>, Problem> {
+        let Some(mask) = mask else {
+            return Ok(Arc::default());
+        };
+        if let Some(known) = self.0.get(mask.get()) {
+            return Ok(known.clone());
+        }
+        let pointer = format!("/resource_changes/{position}/change/after_unknown");
+        let mut unknown = Vec::new();
+        true_leaves(&parse::<Value>(mask.get(), &pointer)?, &mut unknown);
+        let unknown: Arc<[String]> = unknown.into();
+        self.0.insert(mask.get(), unknown.clone());
+        Ok(unknown)
     }
-    let list: Arc<[String]> = list.into();
-    lists.insert(list.clone());
-    list
 }
 
 /// A resource object found in a module tree, not read yet.
@@ -292,8 +315,10 @@ fn read_resource<'t>(
 
 /// `resource_changes`, by address.
 struct Changes<'t> {
-    entries: Vec<Option<ChangeEntry<'t>>>,
-    by_address: HashMap<String, usize>,
+    entries: Vec<ChangeEntry<'t>>,
+    by_address: AHashMap<String, usize>,
+    /// Which entries a resource of `planned_values` has claimed.
+    claimed: Vec<bool>,
 }
 
 impl<'t> Changes<'t> {
@@ -302,7 +327,7 @@ impl<'t> Changes<'t> {
             Some(raw) if raw.get() != "null" => parse(raw.get(), "/resource_changes")?,
             _ => Vec::new(),
         };
-        let read: Vec<Result<(Option<String>, ChangeEntry), Problem>> = raws
+        let read: Vec<Result<_, Problem>> = raws
             .into_par_iter()
             .enumerate()
             .map(|(i, raw)| {
@@ -311,32 +336,52 @@ impl<'t> Changes<'t> {
             })
             .collect();
         let mut entries = Vec::with_capacity(read.len());
-        let mut by_address = HashMap::with_capacity(read.len());
+        let mut by_address = AHashMap::with_capacity(read.len());
+        let mut unknown_lists = UnknownLists::default();
         for (i, read) in read.into_iter().enumerate() {
-            let (key, entry) = read?;
+            let (key, mut entry, unknown) = read?;
+            if let Some(change) = &mut entry.change {
+                change.unknown = unknown_lists.of(unknown, i)?;
+            }
             if let Some(key) = key {
                 by_address.insert(key, i);
             }
-            entries.push(Some(entry));
+            entries.push(entry);
         }
         Ok(Changes {
+            claimed: vec![false; entries.len()],
             entries,
             by_address,
         })
     }
 
-    /// The position and change of the entry for `address`, which is then no longer unclaimed.
-    fn claim(&mut self, address: &str) -> Option<(usize, Change<'t>)> {
-        let position = *self.by_address.get(address)?;
-        let entry = self.entries.get_mut(position)?.take()?;
-        entry.change.map(|change| (position, change))
+    /// The position of the entry each resource joins, where there is one: where addresses
+    /// repeat, the first resource claims it.
+    fn claim(&mut self, resources: &[Resource]) -> Vec<Option<usize>> {
+        let mut positions: Vec<Option<usize>> = resources
+            .par_iter()
+            .map(|resource| self.by_address.get(resource.address.as_str()).copied())
+            .collect();
+        for position in &mut positions {
+            if let Some(at) = *position
+                && std::mem::replace(&mut self.claimed[at], true)
+            {
+                *position = None;
+            }
+        }
+        positions
+    }
+
+    fn change(&self, position: usize) -> Option<&Change<'t>> {
+        self.entries.get(position)?.change.as_ref()
     }
 
     fn unclaimed(self) -> impl Iterator<Item = (usize, ChangeEntry<'t>)> {
         self.entries
             .into_iter()
+            .zip(self.claimed)
             .enumerate()
-            .filter_map(|(i, e)| Some((i, e?)))
+            .filter_map(|(i, (entry, claimed))| (!claimed).then_some((i, entry)))
     }
 }
 
@@ -352,16 +397,19 @@ struct ChangeEntry<'t> {
 /// `planned_values` holds, and only changes missing from it (deletes) read them.
 struct Change<'t> {
     action: Option<Action>,
-    unknown: Vec<String>,
+    unknown: Arc<[String]>,
     sensitive: Vec<String>,
     after: Option<&'t RawValue>,
     before: Option<&'t RawValue>,
 }
 
 impl<'t> ChangeEntry<'t> {
-    /// The entry, and the address it joins by: none for a deposed object, which shares its
-    /// address with the current one and is never in `planned_values`.
-    fn read(text: &'t RawValue, entry: RawChangeEntry<'t>) -> (Option<String>, ChangeEntry<'t>) {
+    /// The entry, the address it joins by (none for a deposed object, which shares its address
+    /// with the current one and is never in `planned_values`), and its `after_unknown` mask.
+    fn read(
+        text: &'t RawValue,
+        entry: RawChangeEntry<'t>,
+    ) -> (Option<String>, ChangeEntry<'t>, Option<&'t RawValue>) {
         let key = match (
             entry.fields.contains_key("deposed"),
             entry.fields.get("address").and_then(Value::as_str),
@@ -369,6 +417,10 @@ impl<'t> ChangeEntry<'t> {
             (false, Some(address)) => Some(address.to_owned()),
             _ => None,
         };
+        let unknown = entry
+            .change
+            .as_ref()
+            .and_then(|parts| parts.raw("after_unknown"));
         let change = entry.change.map(|parts| {
             let mut sensitive = Vec::new();
             for mask in ["after_sensitive", "before_sensitive"] {
@@ -376,19 +428,15 @@ impl<'t> ChangeEntry<'t> {
                     true_leaves(mask, &mut sensitive);
                 }
             }
-            let mut unknown = Vec::new();
-            if let Some(mask) = parts.fields.get("after_unknown") {
-                true_leaves(mask, &mut unknown);
-            }
             Change {
                 action: actions_of(&parts.fields),
-                unknown,
+                unknown: Arc::default(),
                 sensitive,
                 after: parts.raw("after"),
                 before: parts.raw("before"),
             }
         });
-        (key, ChangeEntry { text, change })
+        (key, ChangeEntry { text, change }, unknown)
     }
 }
 
@@ -403,14 +451,14 @@ struct RawChangeEntry<'t> {
 }
 
 /// An object's members, those that hold values (a resource's `values`, a change's `before` and
-/// `after`) kept as text, the others parsed.
+/// `after`) or are read once for many (`after_unknown`) kept as text, the others parsed.
 struct Members<'t> {
     fields: Map<String, Value>,
     kept: Vec<(&'static str, &'t RawValue)>,
 }
 
 impl<'t> Members<'t> {
-    const KEPT: [&'static str; 3] = ["values", "after", "before"];
+    const KEPT: [&'static str; 4] = ["values", "after", "before", "after_unknown"];
 
     fn raw(&self, key: &str) -> Option<&'t RawValue> {
         self.kept
@@ -512,7 +560,7 @@ fn change_resource(
     sensitive.sort();
     sensitive.dedup();
     let unknown = if action.is_live() {
-        change.unknown.into()
+        change.unknown
     } else {
         Arc::default()
     };
@@ -552,18 +600,18 @@ type Declared = (String, String);
 /// address within the module.
 #[derive(Default)]
 struct ConfigReferences {
-    by_resource: HashMap<Declared, Vec<Reference>>,
+    by_resource: AHashMap<Declared, Vec<Reference>>,
     /// What each module call passes to each variable: (calling module path, call name,
     /// variable) → references, relative to the calling module.
-    arguments: HashMap<(String, String, String), Vec<String>>,
+    arguments: AHashMap<(String, String, String), Vec<String>>,
     /// What each module output reads: (module path, output) → references within it.
-    outputs: HashMap<(String, String), Vec<String>>,
+    outputs: AHashMap<(String, String), Vec<String>>,
     /// Variables a module declares with a default: (module path, variable). Where the call
     /// passes nothing, the variable is that constant and refers to nothing.
-    defaulted: HashSet<(String, String)>,
+    defaulted: AHashSet<(String, String)>,
     /// Each configured resource's references, followed through modules once for all its
     /// instances.
-    expanded: std::sync::Mutex<HashMap<Declared, Arc<[Reference]>>>,
+    expanded: std::sync::Mutex<AHashMap<Declared, Arc<[Reference]>>>,
 }
 
 /// How many variables and outputs a reference is followed through, at most: modules that pass
@@ -641,7 +689,7 @@ impl ConfigReferences {
     fn expand(&self, path: &str, reference: &Reference, out: &mut Vec<Reference>) {
         let mut pending = vec![(path.to_owned(), reference.target.clone(), Vec::new())];
         // Each (module, target) is followed once: outputs that read each other end.
-        let mut seen = HashSet::new();
+        let mut seen = AHashSet::new();
         while let Some((module, target, via)) = pending.pop() {
             if !seen.insert((module.clone(), target.clone())) {
                 continue;

@@ -4,16 +4,18 @@
 use super::eval::Incoming;
 use crate::model::{Document, Resource, Traversal};
 use ahash::AHashMap;
+use rayon::slice::ParallelSliceMut;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The resources of one module, by address, type and id: built on first use, since only
-/// rules that follow references or look at other resources need it.
+/// The resources of one module, by address and type, and by the names and connections rules
+/// ask for (built on first use).
 pub(crate) struct ModuleIndex<'a> {
     documents: Vec<&'a Document>,
-    maps: OnceLock<Maps<'a>>,
+    maps: Maps<'a>,
     names: BuiltOnce<&'a str, Names<'a>>,
     /// What references each resource, by the connection asked for (types and `via`): built once
     /// per connection and module, so that asking it of every resource costs no scan of the others.
@@ -45,6 +47,8 @@ struct Maps<'a> {
     /// By the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`), then by
     /// address: the instances of a resource are together.
     by_address: Vec<&'a Resource>,
+    /// Where the instances of each resource are in `by_address`.
+    instances: AHashMap<&'a str, Range<usize>>,
     /// By module path in the configuration and address within it (`module.network`,
     /// `aws_subnet.private`): every instance of every module instance is together.
     by_declaration: Vec<&'a Resource>,
@@ -52,9 +56,61 @@ struct Maps<'a> {
 }
 
 impl<'a> Maps<'a> {
+    /// Built with the index, in parallel: every default rule looks resources up.
+    fn new(documents: &[&'a Document]) -> Maps<'a> {
+        let live: Vec<&Resource> = documents
+            .iter()
+            .flat_map(|d| &d.resources)
+            .filter(|r| r.action.is_live())
+            .collect();
+        // Stable sorts: where keys are equal, documents and resources keep their order.
+        let by_address = || {
+            let mut by_address = live.clone();
+            by_address.par_sort_by(|a, b| {
+                (a.address.base(), a.address.as_str()).cmp(&(b.address.base(), b.address.as_str()))
+            });
+            let mut instances = AHashMap::new();
+            for (at, resource) in by_address.iter().enumerate() {
+                instances
+                    .entry(resource.address.base())
+                    .or_insert(at..at)
+                    .end = at + 1;
+            }
+            (by_address, instances)
+        };
+        let by_declaration = || {
+            let mut by_declaration = live.clone();
+            by_declaration.par_sort_by_cached_key(|r| {
+                let (module_path, in_module) = declaration(r);
+                (module_path.into_owned(), in_module)
+            });
+            by_declaration
+        };
+        let by_type = || {
+            let mut by_type: AHashMap<&str, Vec<&Resource>> = AHashMap::new();
+            for &resource in &live {
+                by_type
+                    .entry(resource.address.resource_type())
+                    .or_default()
+                    .push(resource);
+            }
+            by_type
+        };
+        let ((by_address, instances), (by_declaration, by_type)) =
+            rayon::join(by_address, || rayon::join(by_declaration, by_type));
+        Maps {
+            by_address,
+            instances,
+            by_declaration,
+            by_type,
+        }
+    }
+
     /// The instances of the resource at `base`.
     fn instances(&self, base: &str) -> &[&'a Resource] {
-        equal_range(&self.by_address, |r| r.address.base().cmp(base))
+        self.instances
+            .get(base)
+            .map_or(&[], |range| &self.by_address[range.clone()])
     }
 
     /// The instance at `address`, of the resource at `base`.
@@ -97,8 +153,8 @@ pub(crate) const NAMING_ATTRIBUTES: [&str; 3] = ["id", "name", "arn"];
 impl<'a> ModuleIndex<'a> {
     pub(crate) fn new(documents: Vec<&'a Document>) -> Self {
         ModuleIndex {
+            maps: Maps::new(&documents),
             documents,
-            maps: OnceLock::new(),
             names: BuiltOnce::new(),
             incoming: BuiltOnce::new(),
         }
@@ -119,42 +175,9 @@ impl<'a> ModuleIndex<'a> {
         self.documents.iter().any(|d| d.kind.is_configuration())
     }
 
-    fn maps(&self) -> &Maps<'a> {
-        self.maps.get_or_init(|| {
-            let live: Vec<&Resource> = self
-                .documents
-                .iter()
-                .flat_map(|d| &d.resources)
-                .filter(|r| r.action.is_live())
-                .collect();
-            let mut by_type: AHashMap<&str, Vec<&Resource>> = AHashMap::new();
-            for &resource in &live {
-                by_type
-                    .entry(resource.address.resource_type())
-                    .or_default()
-                    .push(resource);
-            }
-            // Stable sorts: where keys are equal, documents and resources keep their order.
-            let mut by_address = live.clone();
-            by_address.sort_by(|a, b| {
-                (a.address.base(), a.address.as_str()).cmp(&(b.address.base(), b.address.as_str()))
-            });
-            let mut by_declaration = live;
-            by_declaration.sort_by_cached_key(|r| {
-                let (module_path, in_module) = declaration(r);
-                (module_path.into_owned(), in_module)
-            });
-            Maps {
-                by_address,
-                by_declaration,
-                by_type,
-            }
-        })
-    }
-
     /// The resources of `resource_type` by the values that name them.
     fn names(&self, resource_type: &str) -> Arc<Names<'a>> {
-        let maps = self.maps();
+        let maps = &self.maps;
         let Some((&key, of_type)) = maps.by_type.get_key_value(resource_type) else {
             return Arc::default();
         };
@@ -218,7 +241,7 @@ impl<'a> ModuleIndex<'a> {
         types: &'t [String],
     ) -> impl Iterator<Item = &'a Resource> + 't {
         types.iter().flat_map(|t| {
-            self.maps()
+            self.maps
                 .by_type
                 .get(t.as_str())
                 .into_iter()
@@ -238,7 +261,7 @@ impl<'a> ModuleIndex<'a> {
         };
         let traversal = Traversal::parse(None, &reference.target)?;
         let found = self
-            .maps()
+            .maps
             .declared(module, traversal.resource.as_str())
             .iter();
         Some(match traversal.key {
@@ -256,7 +279,7 @@ impl<'a> ModuleIndex<'a> {
     pub(crate) fn resolve(&self, from: &Resource, reference: &str) -> Option<Vec<&'a Resource>> {
         let traversal = Traversal::parse(from.address.module(), reference)?;
         let base = traversal.resource.as_str();
-        let maps = self.maps();
+        let maps = &self.maps;
         let found = match traversal.key {
             Some(_) => match maps.instance(base, &traversal.instance()) {
                 // A configuration holds one block for all instances of a counted resource.
