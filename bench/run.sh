@@ -6,6 +6,8 @@
 # against parsing their files alone. Times are the best of RUNS runs; each line says its target.
 # Usage: bench/run.sh [--readme] [RUNS]   (default 3; --readme rewrites the table in README.md)
 set -euo pipefail
+# EPOCHREALTIME and awk write decimal points, not a locale's commas.
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 readme=false
 if [ "${1:-}" = --readme ]; then readme=true; shift; fi
@@ -16,13 +18,16 @@ cargo build --quiet --release --bin payplat --example parse_only
 payplat=target/release/payplat
 parse=target/release/examples/parse_only
 
-# Best wall time (s) of RUNS runs of a command, and the peak RSS (KB) of that run.
+# Best wall time (s, to the millisecond: time(1) gives hundredths) of RUNS runs of a command,
+# and the peak RSS (KB) of that run.
 best() {
-    local best_time="" best_rss=""
+    local best_time="" best_rss="" start t rss
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" >/dev/null 2>&1 || true
+        start=$EPOCHREALTIME
+        /usr/bin/time -f "%M" -o "$dir/time.txt" "$@" >/dev/null 2>&1 || true
+        t=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
         # The last line: time adds one saying payplat's exit status, 1 where it finds something.
-        read -r t rss < <(tail -n 1 "$dir/time.txt")
+        read -r rss < <(tail -n 1 "$dir/time.txt")
         if [ -z "$best_time" ] || awk "BEGIN{exit !($t < $best_time)}"; then best_time=$t; best_rss=$rss; fi
     done
     echo "$best_time $best_rss"
