@@ -4,6 +4,7 @@ use super::Report;
 use crate::finding::Severity;
 use crate::finding::{Status, Verdict};
 use crate::inspect::ErrorView;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -56,9 +57,10 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         version: VERSION,
         payplat: env!("CARGO_PKG_VERSION"),
         fail_on: report.fail_on,
+        // Views (messages, fingerprints) are made on every thread; writing them, on one.
         findings: report
             .findings
-            .iter()
+            .par_iter()
             .map(|f| FindingView {
                 rule: &f.rule.code,
                 name: &f.rule.name,

@@ -5,6 +5,7 @@
 use super::{Report, relative_path};
 use crate::finding::{RuleInfo, Severity};
 use crate::finding::{Status, Verdict};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -55,9 +56,10 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         .iter()
         .map(|r| rule_descriptor(&r.info, report.fail_on))
         .collect();
+    // Results are made on every thread; writing them, on one.
     let results: Vec<Value> = report
         .findings
-        .iter()
+        .par_iter()
         .map(|finding| {
             let rule_index = report.rules.iter().position(|r| r.info.code == finding.rule.code);
             let mut region = json!({});
