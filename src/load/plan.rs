@@ -901,6 +901,35 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn where_an_address_repeats_the_first_resource_takes_the_change() {
+        let resource = json!({"address": "aws_s3_bucket.b", "mode": "managed",
+            "type": "aws_s3_bucket", "name": "b", "values": {"bucket": "b"}});
+        let plan = json!({
+            "format_version": "1.2",
+            "planned_values": {"root_module": {"resources": [resource, resource]}},
+            "resource_changes": [{"address": "aws_s3_bucket.b", "mode": "managed",
+                "type": "aws_s3_bucket", "name": "b",
+                "change": {"actions": ["create"], "after": {"bucket": "b"},
+                    "after_unknown": {"arn": true, "id": true}}}]
+        });
+        let document = super::super::load_bytes(
+            std::path::Path::new("plan.json"),
+            plan.to_string().into_bytes(),
+        )
+        .unwrap();
+        let joined: Vec<(Action, &[String])> = document
+            .resources
+            .iter()
+            .map(|r| (r.action, &*r.unknown))
+            .collect();
+        let unknown = ["/arn".to_owned(), "/id".to_owned()];
+        assert_eq!(
+            joined,
+            [(Action::Create, &unknown[..]), (Action::NoOp, &[][..])]
+        );
+    }
+
+    #[test]
     fn module_variables_and_outputs_that_read_each_other_end() {
         let configuration = json!({"root_module": {"module_calls": {"a": {
             "expressions": {"x": {"references": ["module.a.out"]}},
