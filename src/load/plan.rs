@@ -46,8 +46,9 @@ pub(super) fn load_plan(top: &Top) -> Result<(Vec<Resource>, usize), Problem> {
     resources
         .par_iter_mut()
         .zip(&claimed)
-        .for_each(|(resource, &position)| {
-            if let Some((position, change)) = position.and_then(|p| Some((p, changes.change(p)?))) {
+        .for_each(|(resource, &claimed)| {
+            let Some(position) = claimed else { return };
+            if let Some(change) = changes.change(position) {
                 apply(change, position, resource);
             }
         });
