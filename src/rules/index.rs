@@ -42,7 +42,6 @@ impl<K: std::hash::Hash + Eq, V> BuiltOnce<K, V> {
 
 /// Live resources in the orders they are looked up in: a sorted list costs a pointer a
 /// resource, where a map of lists costs an entry and a list each.
-#[derive(Default)]
 struct Maps<'a> {
     /// By the address of the resource they belong to (`aws_x.y` for `aws_x.y[0]`), then by
     /// address: the instances of a resource are together.
