@@ -252,10 +252,12 @@ impl Reader<'_> {
 
     /// A body as Terraform's JSON syntax writes it: attributes are members; a nested block is
     /// an object, and blocks of the same type that repeat are an array of them. `dynamic`
-    /// blocks make blocks Terraform alone can count: they stand as an expression.
+    /// blocks are members of `dynamic` by the name of the blocks they make, as in JSON
+    /// (`"dynamic": {"statement": {"for_each": …, "content": {…}}}`); the resolver expands them.
     fn body(&mut self, body: &Body, at: &str) -> Map<String, Value> {
         let mut members = Map::new();
         let mut blocks: Vec<(&str, Vec<&Block>)> = Vec::new();
+        let mut dynamic: Vec<(&str, Vec<&Block>)> = Vec::new();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attribute) => {
@@ -275,48 +277,59 @@ impl Reader<'_> {
                     }
                     members.insert(key.to_owned(), value);
                 }
-                Structure::Block(block) if block.ident.as_str() == "dynamic" => {
-                    let Some(name) = block.labels.first().map(|l| l.as_str()) else {
-                        continue;
-                    };
-                    let member_at = pointer::join(at, name);
-                    self.place(&member_at, block.span());
-                    members.insert(
-                        name.to_owned(),
-                        Value::String(format!("${{dynamic.{name}}}")),
-                    );
-                }
                 Structure::Block(block) => {
-                    match blocks.iter_mut().find(|(n, _)| *n == block.ident.as_str()) {
+                    let (name, groups) = match block.labels.first() {
+                        Some(label) if block.ident.as_str() == "dynamic" => {
+                            (label.as_str(), &mut dynamic)
+                        }
+                        _ => (block.ident.as_str(), &mut blocks),
+                    };
+                    match groups.iter_mut().find(|(n, _)| *n == name) {
                         Some((_, same)) => same.push(block),
-                        None => blocks.push((block.ident.as_str(), vec![block])),
+                        None => groups.push((name, vec![block])),
                     }
                 }
             }
         }
         for (name, same) in blocks {
-            let member_at = pointer::join(at, name);
-            let value = if let [only] = same.as_slice() {
-                self.place(&member_at, only.span());
-                Value::Object(self.body(&only.body, &member_at))
-            } else {
-                if let (Some(first), Some(last)) = (same[0].span(), same[same.len() - 1].span()) {
-                    self.place(&member_at, Some(first.start..last.end));
-                }
-                Value::Array(
-                    same.iter()
-                        .enumerate()
-                        .map(|(i, block)| {
-                            let item_at = pointer::join_index(&member_at, i);
-                            self.place(&item_at, block.span());
-                            Value::Object(self.body(&block.body, &item_at))
-                        })
-                        .collect(),
-                )
-            };
+            let value = self.blocks(&same, &pointer::join(at, name));
             members.insert(name.to_owned(), value);
         }
+        if !dynamic.is_empty() {
+            let dynamic_at = pointer::join(at, "dynamic");
+            let mut specs = Map::new();
+            for (name, same) in dynamic {
+                let mut value = self.blocks(&same, &pointer::join(&dynamic_at, name));
+                match &mut value {
+                    Value::Array(each) => each.iter_mut().for_each(unquote_iterator),
+                    one => unquote_iterator(one),
+                }
+                specs.insert(name.to_owned(), value);
+            }
+            members.insert("dynamic".to_owned(), Value::Object(specs));
+        }
         members
+    }
+
+    /// Blocks of one type: the object of the only one, or an array of them.
+    fn blocks(&mut self, same: &[&Block], at: &str) -> Value {
+        if let [only] = same {
+            self.place(at, only.span());
+            return Value::Object(self.body(&only.body, at));
+        }
+        if let (Some(first), Some(last)) = (same[0].span(), same[same.len() - 1].span()) {
+            self.place(at, Some(first.start..last.end));
+        }
+        Value::Array(
+            same.iter()
+                .enumerate()
+                .map(|(i, block)| {
+                    let item_at = pointer::join_index(at, i);
+                    self.place(&item_at, block.span());
+                    Value::Object(self.body(&block.body, &item_at))
+                })
+                .collect(),
+        )
     }
 
     /// An expression as a JSON value: literals as they are, quoted templates as their text, any
@@ -373,6 +386,15 @@ impl Reader<'_> {
                 None => Value::Null,
             },
         }
+    }
+}
+
+/// A dynamic block's `iterator = name` is a bare name, as JSON writes it, not an expression.
+fn unquote_iterator(spec: &mut Value) {
+    if let Some(Value::String(iterator)) = spec.get_mut("iterator")
+        && let Some(name) = iterator.strip_prefix("${").and_then(|s| s.strip_suffix('}'))
+    {
+        *iterator = name.trim().to_owned();
     }
 }
 

@@ -260,6 +260,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         declarations,
         context: false,
         spans: None,
+        made: Vec::new(),
     })
 }
 
@@ -284,6 +285,7 @@ fn load_native(path: &Path, text: String) -> Result<Document, LoadError> {
         declarations: parsed.declarations,
         context: false,
         spans: Some(parsed.spans),
+        made: Vec::new(),
     })
 }
 

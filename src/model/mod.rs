@@ -279,6 +279,20 @@ impl Document {
             .collect()
     }
 
+    /// Where a pointer's value is written: the same pointer, or, inside a block a `dynamic` block
+    /// made, the same place in its `content`.
+    pub fn written_at<'p>(&self, pointer: &'p str) -> std::borrow::Cow<'p, str> {
+        let made = self
+            .made
+            .iter()
+            .filter(|(block, _)| crate::pointer::is_prefix(block, pointer))
+            .max_by_key(|(block, _)| block.len());
+        match made {
+            Some((block, content)) => format!("{content}{}", &pointer[block.len()..]).into(),
+            None => pointer.into(),
+        }
+    }
+
     /// The spans of every pointer that names a value in the document.
     pub fn locate_all<'p>(
         &self,
@@ -323,6 +337,9 @@ pub struct Document {
     /// Where each pointer's source is, for a form that is not JSON (`.tf`): known when it was
     /// read. A JSON document is located on demand, by scanning its text.
     pub spans: Option<std::collections::HashMap<String, crate::locate::Span>>,
+    /// Blocks a `dynamic` block made, each with where its `content` is written: a pointer into
+    /// a made block is located at the content it was made from.
+    pub made: Vec<(String, String)>,
 }
 
 /// A named value a configuration file declares for its module.

@@ -102,10 +102,16 @@ pub(crate) trait Names {
         let _ = name;
         Vec::new()
     }
-    /// `count.index`, `each.key`, `each.value` of the instance being evaluated.
+    /// `count.index`, `each.key`, `each.value` of the instance being evaluated, and the `key`
+    /// and `value` of the dynamic block iterators in scope.
     fn instance(&self, root: &str, name: &str) -> Evaluated {
         let _ = (root, name);
         Err(Stop::Unknown)
+    }
+    /// Whether `root` is the iterator of a dynamic block being expanded (`statement.value`).
+    fn bound(&self, root: &str) -> bool {
+        let _ = root;
+        false
     }
 }
 
@@ -356,10 +362,11 @@ impl Evaluator<'_> {
                                 }
                                 Err(invalid) => return Err(invalid),
                             },
-                            (
-                                root @ ("count" | "each"),
-                                [TraversalOperator::GetAttr(name), rest @ ..],
-                            ) => (self.names.instance(root, name)?, rest),
+                            (root, [TraversalOperator::GetAttr(name), rest @ ..])
+                                if matches!(root, "count" | "each") || self.names.bound(root) =>
+                            {
+                                (self.names.instance(root, name)?, rest)
+                            }
                             ("path", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 (self.names.path(name)?, rest)
                             }
@@ -800,7 +807,7 @@ fn cost(value: &Value) -> usize {
     }
 }
 
-fn contains_token(value: &Value) -> bool {
+pub(crate) fn contains_token(value: &Value) -> bool {
     match value {
         Value::String(s) => !expr::template_spans(s).is_empty(),
         Value::Array(items) => items.iter().any(contains_token),

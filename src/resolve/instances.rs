@@ -4,7 +4,7 @@
 //! that is known, in whole or in part, and the references are read again from what results.
 
 use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json, evaluate_string_reading};
-use super::functions;
+use super::{dynamic, functions};
 use crate::model::{Address, Document, Hop, Index, Reference, Resource};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -20,6 +20,7 @@ pub(super) fn evaluate_resources(
     foreign: &RefCell<HashMap<String, String>>,
 ) {
     let blocks = std::mem::take(&mut document.resources);
+    let mut made = Vec::new();
     for block in blocks {
         match instance_keys(&block, names) {
             Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
@@ -37,16 +38,19 @@ pub(super) fn evaluate_resources(
                     Some(key.index()),
                 );
                 let names = InstanceNames { module: names, key };
-                evaluate_values(&mut instance, &names, module, foreign);
+                evaluate_values(&mut instance, &names, module, foreign, &mut made);
                 instance
             })),
             None => {
                 let mut block = block;
-                evaluate_values(&mut block, names, module, foreign);
+                evaluate_values(&mut block, names, module, foreign, &mut made);
                 document.resources.push(block);
             }
         }
     }
+    made.sort();
+    made.dedup();
+    document.made = made;
 }
 
 /// The instances of a block whose `count` or `for_each` these inputs know.
@@ -127,6 +131,10 @@ impl Names for InstanceNames<'_> {
         self.module.spend(cost)
     }
 
+    fn bound(&self, root: &str) -> bool {
+        self.module.bound(root)
+    }
+
     fn instance(&self, root: &str, name: &str) -> Evaluated {
         let value = match (&self.key, root, name) {
             (InstanceKey::Count(i), "count", "index") => Value::from(*i),
@@ -134,7 +142,8 @@ impl Names for InstanceNames<'_> {
             (InstanceKey::Each(_, value), "each", "value") => value.clone(),
             _ => return Err(Stop::Invalid(format!("`{root}.{name}` is not set here"))),
         };
-        Ok(Partial::known(value))
+        let tokens = super::evaluate::contains_token(&value);
+        Ok(Partial { value, tokens })
     }
 }
 
@@ -143,8 +152,24 @@ fn evaluate_values(
     names: &dyn Names,
     module: &str,
     foreign: &RefCell<HashMap<String, String>>,
+    expanded: &mut dynamic::Made,
 ) {
     let mut read_at: Vec<(String, Vec<Hop>)> = Vec::new();
+    if dynamic::has_dynamic(&resource.values) {
+        let read = RefCell::default();
+        let at = resource.pointer_to("");
+        let mut made = Vec::new();
+        dynamic::expand(&mut resource.values, names, &read, (&at, &at), &mut made);
+        let read = read.into_inner();
+        for (block, _) in &made {
+            let relative = block.strip_prefix(at.as_str()).unwrap_or_default();
+            read_at.push((relative.to_owned(), read.clone()));
+        }
+        if made.is_empty() {
+            read_at.push((String::new(), read));
+        }
+        expanded.extend(made);
+    }
     crate::pointer::for_each_leaf_at_mut(&mut resource.values, &mut |at, leaf| {
         let Value::String(text) = leaf else { return };
         if !worth_evaluating(text) {

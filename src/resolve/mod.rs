@@ -7,6 +7,7 @@
 //! those values allow ([`evaluate`], [`instances`]); what stays unknown stays a reference the
 //! rules follow.
 
+mod dynamic;
 pub(crate) mod evaluate;
 mod functions;
 mod instances;

@@ -65,6 +65,10 @@ fn restore(value: &mut Value, originals: &[&str]) {
     }
 }
 
+/// How many policy documents one may merge in through `source_policy_documents` and
+/// `override_policy_documents`, one within another.
+const MAX_MERGED_DEPTH: usize = 8;
+
 /// An IAM policy from a string attribute: JSON (templates kept as text), or the
 /// `aws_iam_policy_document` data source the string refers to. `Statement` is always a list.
 pub(crate) fn decode_iam_policy(
@@ -72,114 +76,191 @@ pub(crate) fn decode_iam_policy(
     from: &Resource,
     text: &str,
 ) -> Result<Value, String> {
-    let mut policy = match policy_document_reference(text) {
-        Some(target) => {
-            let documents = index
-                .resolve(from, target)
-                .filter(|found| found.len() == 1)
-                .ok_or_else(|| {
-                    format!("refers to `{target}`, which is not defined in these inputs")
-                })?;
-            let document = documents[0];
-            match document.values.get("json").and_then(Value::as_str) {
-                Some(json) if !json.is_empty() => decode_json(json)?,
-                _ => policy_document_to_iam(&document.values),
-            }
-        }
-        None => decode_json(text)?,
-    };
+    let mut policy = policy(index, from, text, 0)?;
     if let Some(statement) = policy.get_mut("Statement").filter(|s| s.is_object()) {
         *statement = Value::Array(vec![statement.take()]);
     }
     Ok(policy)
 }
 
-/// `${data.aws_iam_policy_document.NAME.json}` → `data.aws_iam_policy_document.NAME.json`.
-fn policy_document_reference(text: &str) -> Option<&str> {
-    let spans = expr::template_spans(text);
-    let [span] = spans.as_slice() else {
-        return None;
+fn policy(index: &ModuleIndex, from: &Resource, text: &str, depth: usize) -> Result<Value, String> {
+    let Some(target) = policy_document_reference(text) else {
+        return decode_json(text);
     };
-    if span.start != 0 || span.end != text.len() {
+    if depth > MAX_MERGED_DEPTH {
+        return Err(format!(
+            "merges policy documents more than {MAX_MERGED_DEPTH} deep"
+        ));
+    }
+    // A reference passed in from another module is resolved where it was written.
+    let found = match from.references.iter().find(|r| r.target == target) {
+        Some(reference) => index.resolve_reference(from, reference),
+        None => index.resolve(from, target),
+    };
+    let [document] = found.as_deref().unwrap_or_default() else {
+        return Err(format!(
+            "refers to `{target}`, which is not defined in these inputs"
+        ));
+    };
+    match document.values.get("json").and_then(Value::as_str) {
+        Some(json) if !json.is_empty() => decode_json(json),
+        _ => rendered(index, document, depth),
+    }
+}
+
+/// `${data.aws_iam_policy_document.NAME.json}` (or `NAME[0]`, or the one of a splat written
+/// `join("", data.aws_iam_policy_document.NAME.*.json)` or `one(…[*].json)`) →
+/// the reference.
+fn policy_document_reference(text: &str) -> Option<&str> {
+    let body = text.strip_prefix("${")?.strip_suffix('}')?.trim();
+    if expr::template_spans(text).len() != 1 {
         return None;
     }
-    let body = text[2..text.len() - 1].trim();
-    let references = expr::references(body);
-    match references.as_slice() {
-        [only] if *only == body && body.starts_with("data.aws_iam_policy_document.") => Some(body),
+    let inner = body
+        .strip_prefix("join(\"\",")
+        .or_else(|| body.strip_prefix("one("))
+        .and_then(|call| call.strip_suffix(')'))
+        .map_or(body, str::trim);
+    match expr::references(inner).as_slice() {
+        [only] if *only == inner && inner.starts_with("data.aws_iam_policy_document.") => {
+            Some(inner)
+        }
         _ => None,
     }
 }
 
-/// The IAM JSON an `aws_iam_policy_document` renders, from its blocks.
-fn policy_document_to_iam(values: &Value) -> Value {
-    let blocks = |value: Option<&Value>| -> Vec<Value> {
-        match value {
-            Some(Value::Array(items)) => items.clone(),
-            Some(object @ Value::Object(_)) => vec![object.clone()],
-            _ => Vec::new(),
+/// The IAM JSON an `aws_iam_policy_document` renders, as the AWS provider merges it: the
+/// statements of `source_policy_documents`, then the document's own (replacing a source
+/// statement of the same `sid`), then those of `override_policy_documents` (replacing any of
+/// the same `sid`). What is not known here (blocks a `dynamic` block makes from an unknown
+/// `for_each`, a document list that is an expression) leaves the policy unknown.
+fn rendered(index: &ModuleIndex, document: &Resource, depth: usize) -> Result<Value, String> {
+    let values = &document.values;
+    let mut statements = Vec::new();
+    for source in documents(values.get("source_policy_documents"), "source_policy_documents")? {
+        let source = policy(index, document, source, depth + 1)?;
+        statements.extend(statements_of(&source));
+    }
+    for statement in blocks(values.get("statement"), "statement")? {
+        merge(&mut statements, statement_to_iam(statement)?);
+    }
+    for overriding in documents(values.get("override_policy_documents"), "override_policy_documents")? {
+        let overriding = policy(index, document, overriding, depth + 1)?;
+        for statement in statements_of(&overriding) {
+            merge(&mut statements, statement);
         }
-    };
-    let statements = blocks(values.get("statement"))
-        .into_iter()
-        .map(|statement| {
-            let mut out = Map::new();
-            out.insert(
-                "Effect".into(),
-                statement
-                    .get("effect")
-                    .cloned()
-                    .unwrap_or_else(|| "Allow".into()),
-            );
-            for (from, to) in [
-                ("sid", "Sid"),
-                ("actions", "Action"),
-                ("not_actions", "NotAction"),
-                ("resources", "Resource"),
-            ] {
-                if let Some(value) = statement.get(from) {
-                    out.insert(to.into(), value.clone());
-                }
+    }
+    Ok(serde_json::json!({"Version": "2012-10-17", "Statement": Value::Array(statements)}))
+}
+
+/// Adds a statement, replacing one of the same non-empty `Sid`.
+fn merge(statements: &mut Vec<Value>, statement: Value) {
+    let sid = statement.get("Sid").and_then(Value::as_str).filter(|s| !s.is_empty());
+    match sid.and_then(|sid| statements.iter().position(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))) {
+        Some(at) => statements[at] = statement,
+        None => statements.push(statement),
+    }
+}
+
+fn statements_of(policy: &Value) -> Vec<Value> {
+    match policy.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A list of policy documents: JSON texts or references to other policy documents.
+fn documents<'v>(value: Option<&'v Value>, name: &str) -> Result<Vec<&'v str>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().ok_or_else(|| format!("`{name}` holds something that is not a document")))
+            .collect(),
+        Some(other) => Err(unknown_blocks(name, other)),
+    }
+}
+
+/// The blocks of one type: none, one (an object) or several (an array).
+fn blocks<'v>(value: Option<&'v Value>, name: &str) -> Result<Vec<&'v Value>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items.iter().collect()),
+        Some(object @ Value::Object(_)) => Ok(vec![object]),
+        Some(other) => Err(unknown_blocks(name, other)),
+    }
+}
+
+fn unknown_blocks(name: &str, value: &Value) -> String {
+    match value.as_str() {
+        Some(expression) => format!(
+            "is built from `{name}` blocks that are not known here: they come from `{expression}`"
+        ),
+        None => format!("is built from `{name}`, which is not a list of blocks"),
+    }
+}
+
+/// One `statement` block as the IAM JSON statement it renders.
+fn statement_to_iam(statement: &Value) -> Result<Value, String> {
+    let mut out = Map::new();
+    out.insert(
+        "Effect".into(),
+        statement
+            .get("effect")
+            .filter(|e| !e.is_null())
+            .cloned()
+            .unwrap_or_else(|| "Allow".into()),
+    );
+    for (from, to) in [
+        ("sid", "Sid"),
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ] {
+        if let Some(value) = statement.get(from).filter(|v| !v.is_null()) {
+            out.insert(to.into(), value.clone());
+        }
+    }
+    for (from, to) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+        let mut principals = Map::new();
+        for principal in blocks(statement.get(from), from)? {
+            if let (Some(kind), Some(identifiers)) = (
+                principal.get("type").and_then(Value::as_str),
+                principal.get("identifiers"),
+            ) {
+                principals.insert(kind.to_owned(), identifiers.clone());
             }
-            let mut principals = Map::new();
-            for principal in blocks(statement.get("principals")) {
-                if let (Some(kind), Some(identifiers)) = (
-                    principal.get("type").and_then(Value::as_str),
-                    principal.get("identifiers"),
-                ) {
-                    principals.insert(kind.to_owned(), identifiers.clone());
-                }
+        }
+        // `principals { type = "*" identifiers = ["*"] }` renders as `"Principal": "*"`.
+        if principals.contains_key("*") {
+            out.insert(to.into(), Value::String("*".into()));
+        } else if !principals.is_empty() {
+            out.insert(to.into(), Value::Object(principals));
+        }
+    }
+    let mut conditions: Map<String, Value> = Map::new();
+    for condition in blocks(statement.get("condition"), "condition")? {
+        if let (Some(test), Some(variable)) = (
+            condition.get("test").and_then(Value::as_str),
+            condition.get("variable").and_then(Value::as_str),
+        ) {
+            let by_variable = conditions
+                .entry(test.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(by_variable) = by_variable {
+                by_variable.insert(
+                    variable.to_owned(),
+                    condition.get("values").cloned().unwrap_or(Value::Null),
+                );
             }
-            // `principals { type = "*" identifiers = ["*"] }` renders as `"Principal": "*"`.
-            if principals.contains_key("*") {
-                out.insert("Principal".into(), Value::String("*".into()));
-            } else if !principals.is_empty() {
-                out.insert("Principal".into(), Value::Object(principals));
-            }
-            let mut conditions: Map<String, Value> = Map::new();
-            for condition in blocks(statement.get("condition")) {
-                if let (Some(test), Some(variable)) = (
-                    condition.get("test").and_then(Value::as_str),
-                    condition.get("variable").and_then(Value::as_str),
-                ) {
-                    let by_variable = conditions
-                        .entry(test.to_owned())
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Value::Object(by_variable) = by_variable {
-                        by_variable.insert(
-                            variable.to_owned(),
-                            condition.get("values").cloned().unwrap_or(Value::Null),
-                        );
-                    }
-                }
-            }
-            if !conditions.is_empty() {
-                out.insert("Condition".into(), Value::Object(conditions));
-            }
-            Value::Object(out)
-        })
-        .collect();
-    serde_json::json!({"Version": "2012-10-17", "Statement": Value::Array(statements)})
+        }
+    }
+    if !conditions.is_empty() {
+        out.insert("Condition".into(), Value::Object(conditions));
+    }
+    Ok(Value::Object(out))
 }
 
 #[cfg(test)]

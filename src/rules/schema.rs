@@ -308,6 +308,19 @@ impl Path {
             .to_owned()
     }
 
+    /// Whether the step right after the fixed part selects among the members of the value
+    /// there (`*`, `[*]`, a filter, a slice), rather than nothing more or its descendants.
+    pub fn selects_members_past_prefix(&self) -> bool {
+        let fixed = |segment: &&Segment| {
+            matches!(segment, Segment::Selector(Selector::Name(_)))
+                || matches!(segment, Segment::Selector(Selector::Index(i)) if *i >= 0)
+        };
+        matches!(
+            self.query.segments.iter().find(|s| !fixed(s)),
+            Some(Segment::Selector(_) | Segment::Selectors(_))
+        )
+    }
+
     /// The JSON pointer named by the path's leading steps that select one member or element,
     /// up to its first step that may select more (`*`, `..`, filters, slices): where to look
     /// for a value known only after apply when the path selects nothing.

@@ -239,12 +239,14 @@ fn spans_of(document: &Document, pointers: &[&str]) -> Vec<Option<Span>> {
     if pointers.is_empty() {
         return Vec::new();
     }
-    let candidates: Vec<&str> = pointers
+    let written: Vec<std::borrow::Cow<str>> =
+        pointers.iter().map(|p| document.written_at(p)).collect();
+    let candidates: Vec<&str> = written
         .iter()
-        .flat_map(|p| crate::pointer::ancestors(p).chain(std::iter::once(*p)))
+        .flat_map(|p| crate::pointer::ancestors(p).chain(std::iter::once(p.as_ref())))
         .collect();
     let spans = document.locate_all(candidates.iter().copied());
-    pointers
+    written
         .iter()
         .map(|pointer| closest(pointer, &spans))
         .collect()

@@ -1,7 +1,8 @@
 //! Where a check stands while it runs, and the checks that move it: `each`/`some`, `decode`.
 
 use super::outcome::{Note, Outcome};
-use super::values::{attribute_name, is_unknown, under};
+use super::values::{attribute_name, is_expression, is_unknown, unevaluated, under};
+use crate::resolve::evaluate::is_token;
 use crate::model::{REDACTED, Resource};
 use crate::rules::decode;
 use crate::rules::index::ModuleIndex;
@@ -119,9 +120,66 @@ impl<'v, 'a> Here<'v, 'a> {
                 "`{}` is known only after apply",
                 self.qualified(&path.display())
             ))])
+        } else if let Some((at, expression)) = self.expression_on_the_way(&prefix, path.selects_members_past_prefix()) {
+            let hidden = self.at(self.value.pointer(&at).unwrap_or(self.value), &at);
+            Outcome::Undetermined(vec![hidden.note(format!(
+                "`{}` cannot be told: {}",
+                self.qualified(&path.display()),
+                unevaluated(&expression)
+            ))])
         } else {
             Outcome::Fail(vec![self.nearest(&prefix).note(missing)])
         }
+    }
+
+    /// An expression payplat cannot evaluate that may hide a value at `relative`: the value of
+    /// something on the way, or a key of an object on the way that is an expression (and so
+    /// may be the one missing); and where the path goes on to select among the `members` of
+    /// the value at its end, any member that is one.
+    pub fn expression_on_the_way(&self, relative: &str, members: bool) -> Option<(String, String)> {
+        let hiding = |value: &Value| -> Option<String> {
+            match value {
+                Value::String(text) if is_expression(text) => Some(text.clone()),
+                // A key that is all expression may be any key; one with text around its
+                // expression (`${…}:sub`) is told apart by that text.
+                Value::Object(members) => members.keys().find(|k| is_token(k)).cloned(),
+                _ => None,
+            }
+        };
+        let mut value = self.value;
+        let mut at = String::new();
+        for token in relative.split('/').skip(1) {
+            let token = crate::pointer::unescape(token);
+            if let Some(expression) = value.as_str().filter(|t| is_expression(t)) {
+                return Some((at, expression.to_owned()));
+            }
+            let next = match value {
+                Value::Object(members) => members.get(token.as_ref()),
+                Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(next) => {
+                    at = crate::pointer::join(&at, &token);
+                    value = next;
+                }
+                None => return hiding(value).map(|expression| (at, expression)),
+            }
+        }
+        if let Some(found) = hiding(value) {
+            return Some((at, found));
+        }
+        if !members {
+            return None;
+        }
+        let mut members: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Object(members) => Box::new(members.values()),
+            Value::Array(items) => Box::new(items.iter()),
+            _ => Box::new(std::iter::empty()),
+        };
+        members
+            .find_map(|member| member.as_str().filter(|t| is_expression(t)))
+            .map(|expression| (at, expression.to_owned()))
     }
 
     /// An attribute path relative to here, as users read it.
@@ -310,6 +368,16 @@ impl<'a> Scope<'_, 'a> {
             return Outcome::Undetermined(vec![
                 here.note(format!("`{}` is known only after apply", path.display())),
             ]);
+        }
+        if nodes.is_empty()
+            && let Some((_, expression)) =
+                here.expression_on_the_way(&path.static_prefix(), path.selects_members_past_prefix())
+        {
+            return Outcome::Undetermined(vec![here.note(format!(
+                "`{}` cannot be told: {}",
+                here.qualified(&path.display()),
+                unevaluated(&expression)
+            ))]);
         }
         let outcomes: Vec<Outcome> = nodes
             .iter()
