@@ -392,7 +392,9 @@ impl Reader<'_> {
 /// A dynamic block's `iterator = name` is a bare name, as JSON writes it, not an expression.
 fn unquote_iterator(spec: &mut Value) {
     if let Some(Value::String(iterator)) = spec.get_mut("iterator")
-        && let Some(name) = iterator.strip_prefix("${").and_then(|s| s.strip_suffix('}'))
+        && let Some(name) = iterator
+            .strip_prefix("${")
+            .and_then(|s| s.strip_suffix('}'))
     {
         *iterator = name.trim().to_owned();
     }

@@ -8,7 +8,9 @@
 //! Both syntaxes write them alike (`"dynamic": {"statement": {"for_each": …, "content": {…}}}`
 //! in JSON; the `.tf` loader reads `dynamic "statement" {…}` into that form).
 
-use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json_reading, evaluate_string_reading};
+use super::evaluate::{
+    Evaluated, Names, Partial, Stop, evaluate_json_reading, evaluate_string_reading,
+};
 use crate::model::Hop;
 use crate::pointer;
 use serde_json::{Map, Value};
@@ -84,7 +86,15 @@ pub(super) fn expand(
                 };
                 let mut unknown = None;
                 for (spec_at, spec) in specs {
-                    match made_blocks(&spec, &name, names, read, (&blocks_at, &spec_at), blocks.as_ref().map_or(0, Vec::len), made) {
+                    match made_blocks(
+                        &spec,
+                        &name,
+                        names,
+                        read,
+                        (&blocks_at, &spec_at),
+                        blocks.as_ref().map_or(0, Vec::len),
+                        made,
+                    ) {
                         Ok(more) => {
                             if let Some(blocks) = &mut blocks {
                                 blocks.extend(more);
@@ -124,16 +134,25 @@ fn made_blocks(
 ) -> Result<Vec<Value>, String> {
     let for_each = spec.get("for_each").cloned().unwrap_or(Value::Null);
     let elements: Vec<(Value, Value)> = match evaluate_json_reading(&for_each, names, read) {
-        Ok(Partial { value: Value::Array(items), .. }) => items
+        Ok(Partial {
+            value: Value::Array(items),
+            ..
+        }) => items
             .into_iter()
             .enumerate()
             .map(|(i, item)| (Value::from(i), item))
             .collect(),
-        Ok(Partial { value: Value::Object(members), .. }) => members
+        Ok(Partial {
+            value: Value::Object(members),
+            ..
+        }) => members
             .into_iter()
             .map(|(key, value)| (Value::String(key), value))
             .collect(),
-        Ok(Partial { value: Value::String(expression), tokens: true }) => return Err(expression),
+        Ok(Partial {
+            value: Value::String(expression),
+            tokens: true,
+        }) => return Err(expression),
         _ => {
             return Err(match for_each {
                 Value::String(expression) if super::evaluate::is_token(&expression) => expression,
@@ -142,7 +161,10 @@ fn made_blocks(
         }
     };
     let iterator = spec.get("iterator").and_then(Value::as_str).unwrap_or(name);
-    let content = spec.get("content").cloned().unwrap_or(Value::Object(Map::new()));
+    let content = spec
+        .get("content")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
     let content_at = pointer::join(spec_at, "content");
     let mut blocks = Vec::with_capacity(elements.len());
     for (i, (key, value)) in elements.into_iter().enumerate() {
@@ -229,10 +251,17 @@ impl Names for Iterator<'_> {
         let value = match name {
             "key" => &self.key,
             "value" => &self.value,
-            _ => return Err(Stop::Invalid(format!("`{root}.{name}` is not set here: a dynamic block's iterator has `key` and `value`"))),
+            _ => {
+                return Err(Stop::Invalid(format!(
+                    "`{root}.{name}` is not set here: a dynamic block's iterator has `key` and `value`"
+                )));
+            }
         };
         let tokens = super::evaluate::contains_token(value);
-        Ok(Partial { value: value.clone(), tokens })
+        Ok(Partial {
+            value: value.clone(),
+            tokens,
+        })
     }
 
     fn bound(&self, root: &str) -> bool {

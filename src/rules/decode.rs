@@ -137,14 +137,20 @@ fn policy_document_reference(text: &str) -> Option<&str> {
 fn rendered(index: &ModuleIndex, document: &Resource, depth: usize) -> Result<Value, String> {
     let values = &document.values;
     let mut statements = Vec::new();
-    for source in documents(values.get("source_policy_documents"), "source_policy_documents")? {
+    for source in documents(
+        values.get("source_policy_documents"),
+        "source_policy_documents",
+    )? {
         let source = policy(index, document, source, depth + 1)?;
         statements.extend(statements_of(&source));
     }
     for statement in blocks(values.get("statement"), "statement")? {
         merge(&mut statements, statement_to_iam(statement)?);
     }
-    for overriding in documents(values.get("override_policy_documents"), "override_policy_documents")? {
+    for overriding in documents(
+        values.get("override_policy_documents"),
+        "override_policy_documents",
+    )? {
         let overriding = policy(index, document, overriding, depth + 1)?;
         for statement in statements_of(&overriding) {
             merge(&mut statements, statement);
@@ -155,8 +161,15 @@ fn rendered(index: &ModuleIndex, document: &Resource, depth: usize) -> Result<Va
 
 /// Adds a statement, replacing one of the same non-empty `Sid`.
 fn merge(statements: &mut Vec<Value>, statement: Value) {
-    let sid = statement.get("Sid").and_then(Value::as_str).filter(|s| !s.is_empty());
-    match sid.and_then(|sid| statements.iter().position(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))) {
+    let sid = statement
+        .get("Sid")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    match sid.and_then(|sid| {
+        statements
+            .iter()
+            .position(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))
+    }) {
         Some(at) => statements[at] = statement,
         None => statements.push(statement),
     }
@@ -176,7 +189,10 @@ fn documents<'v>(value: Option<&'v Value>, name: &str) -> Result<Vec<&'v str>, S
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| item.as_str().ok_or_else(|| format!("`{name}` holds something that is not a document")))
+            .map(|item| {
+                item.as_str()
+                    .ok_or_else(|| format!("`{name}` holds something that is not a document"))
+            })
             .collect(),
         Some(other) => Err(unknown_blocks(name, other)),
     }
@@ -223,7 +239,10 @@ fn statement_to_iam(statement: &Value) -> Result<Value, String> {
             out.insert(to.into(), value.clone());
         }
     }
-    for (from, to) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+    for (from, to) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
         let mut principals = Map::new();
         for principal in blocks(statement.get(from), from)? {
             if let (Some(kind), Some(identifiers)) = (

@@ -1,9 +1,9 @@
 //! Where a check stands while it runs, and the checks that move it: `each`/`some`, `decode`.
 
 use super::outcome::{Note, Outcome};
-use super::values::{attribute_name, is_expression, is_unknown, unevaluated, under};
-use crate::resolve::evaluate::is_token;
+use super::values::{attribute_name, is_expression, is_unknown, under, unevaluated};
 use crate::model::{REDACTED, Resource};
+use crate::resolve::evaluate::is_token;
 use crate::rules::decode;
 use crate::rules::index::ModuleIndex;
 use crate::rules::schema::{Arg, Check, CheckKind, DecodeAs, Path, Quantifier};
@@ -120,7 +120,9 @@ impl<'v, 'a> Here<'v, 'a> {
                 "`{}` is known only after apply",
                 self.qualified(&path.display())
             ))])
-        } else if let Some((at, expression)) = self.expression_on_the_way(&prefix, path.selects_members_past_prefix()) {
+        } else if let Some((at, expression)) =
+            self.expression_on_the_way(&prefix, path.selects_members_past_prefix())
+        {
             let hidden = self.at(self.value.pointer(&at).unwrap_or(self.value), &at);
             Outcome::Undetermined(vec![hidden.note(format!(
                 "`{}` cannot be told: {}",
@@ -370,8 +372,8 @@ impl<'a> Scope<'_, 'a> {
             ]);
         }
         if nodes.is_empty()
-            && let Some((_, expression)) =
-                here.expression_on_the_way(&path.static_prefix(), path.selects_members_past_prefix())
+            && let Some((_, expression)) = here
+                .expression_on_the_way(&path.static_prefix(), path.selects_members_past_prefix())
         {
             return Outcome::Undetermined(vec![here.note(format!(
                 "`{}` cannot be told: {}",
