@@ -195,7 +195,7 @@ fn key_end(key: &str) -> Option<usize> {
 }
 
 /// `module.a["x"].module.b[0]` → `module.a.module.b`.
-fn strip_instance_keys(module_address: &str) -> Cow<'_, str> {
+pub(crate) fn strip_instance_keys(module_address: &str) -> Cow<'_, str> {
     if !module_address.contains('[') {
         return Cow::Borrowed(module_address);
     }

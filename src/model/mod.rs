@@ -8,6 +8,7 @@ mod address;
 mod values;
 
 pub use address::{Address, Traversal};
+pub(crate) use address::strip_instance_keys;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;

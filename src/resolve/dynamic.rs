@@ -236,8 +236,12 @@ impl Names for Iterator<'_> {
         self.outer.file(path)
     }
 
-    fn module_output(&self, call: &str, output: &str) -> Evaluated {
-        self.outer.module_output(call, output)
+    fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
+        self.outer.module_output(call, key, output)
+    }
+
+    fn module_call(&self, call: &str) -> Evaluated {
+        self.outer.module_call(call)
     }
 
     fn through(&self, name: &str) -> Vec<Hop> {

@@ -91,9 +91,16 @@ pub(crate) trait Names {
         let _ = path;
         Err(Stop::Unknown)
     }
-    /// `module.CALL.OUTPUT`, evaluated in the module called.
-    fn module_output(&self, call: &str, output: &str) -> Evaluated {
-        let _ = (call, output);
+    /// `module.CALL.OUTPUT`, or `module.CALL[KEY].OUTPUT` of a call with `count` or
+    /// `for_each`, evaluated in the module instance called.
+    fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
+        let _ = (call, key, output);
+        Err(Stop::Unknown)
+    }
+    /// `module.CALL` whole: the object of its outputs, or of a call with `count` or
+    /// `for_each`, the list or map of its instances' objects.
+    fn module_call(&self, call: &str) -> Evaluated {
+        let _ = call;
         Err(Stop::Unknown)
     }
     /// The way to a name read (`var.x`, `local.y`, `module.c.o`): its declaration, then what
@@ -352,7 +359,7 @@ impl Evaluator<'_> {
                                     TraversalOperator::GetAttr(output),
                                     rest @ ..,
                                 ],
-                            ) => match self.names.module_output(call, output) {
+                            ) => match self.names.module_output(call, None, output) {
                                 Ok(value) => {
                                     self.reading(&format!("module.{call}.{output}"));
                                     (value, rest)
@@ -362,6 +369,35 @@ impl Evaluator<'_> {
                                 }
                                 Err(invalid) => return Err(invalid),
                             },
+                            (
+                                "module",
+                                [
+                                    TraversalOperator::GetAttr(call),
+                                    TraversalOperator::Index(key),
+                                    TraversalOperator::GetAttr(output),
+                                    rest @ ..,
+                                ],
+                            ) => {
+                                let found = self.known(key).and_then(|key| {
+                                    self.names.module_output(call, Some(&key.value), output)
+                                });
+                                match found {
+                                    Ok(value) => (value, rest),
+                                    Err(Stop::Unknown) => {
+                                        return self.reference(root.as_str(), operators);
+                                    }
+                                    Err(invalid) => return Err(invalid),
+                                }
+                            }
+                            ("module", [TraversalOperator::GetAttr(call), rest @ ..]) => {
+                                match self.names.module_call(call) {
+                                    Ok(value) => (value, rest),
+                                    Err(Stop::Unknown) => {
+                                        return self.reference(root.as_str(), operators);
+                                    }
+                                    Err(invalid) => return Err(invalid),
+                                }
+                            }
                             (root, [TraversalOperator::GetAttr(name), rest @ ..])
                                 if matches!(root, "count" | "each") || self.names.bound(root) =>
                             {

@@ -22,7 +22,7 @@ pub(super) fn evaluate_resources(
     let blocks = std::mem::take(&mut document.resources);
     let mut made = Vec::new();
     for block in blocks {
-        match instance_keys(&block, names) {
+        match instance_keys(block.values.get("count"), block.values.get("for_each"), names) {
             Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
                 let mut instance = block.clone();
                 if let Value::Object(members) = &mut *instance.values {
@@ -53,20 +53,24 @@ pub(super) fn evaluate_resources(
     document.made = made;
 }
 
-/// The instances of a block whose `count` or `for_each` these inputs know.
-fn instance_keys(block: &Resource, names: &dyn Names) -> Option<Vec<InstanceKey>> {
+/// The instances of a resource or module call whose `count` or `for_each` these inputs know.
+pub(super) fn instance_keys(
+    count: Option<&Value>,
+    for_each: Option<&Value>,
+    names: &dyn Names,
+) -> Option<Vec<InstanceKey>> {
     let known = |value: &Value| {
         evaluate_json(value, names)
             .ok()
             .filter(|v| !v.tokens)
             .map(|v| v.value)
     };
-    if let Some(count) = block.values.get("count") {
+    if let Some(count) = count {
         let count = functions::to_number(&known(count)?)?;
         return (count >= 0.0 && count.fract() == 0.0)
             .then(|| (0..count as u64).map(InstanceKey::Count).collect());
     }
-    match known(block.values.get("for_each")?)? {
+    match known(for_each?)? {
         Value::Object(members) => Some(
             members
                 .into_iter()
@@ -82,13 +86,24 @@ fn instance_keys(block: &Resource, names: &dyn Names) -> Option<Vec<InstanceKey>
     }
 }
 
-enum InstanceKey {
+/// Which instance of a resource or module call: `count.index`, or `each.key` and `each.value`.
+#[derive(Clone)]
+pub(super) enum InstanceKey {
     Count(u64),
     Each(String, Value),
 }
 
 impl InstanceKey {
-    fn index(&self) -> Index {
+    /// Whether `key` (`0`, `"a"`) names this instance.
+    pub(super) fn matches(&self, key: &Value) -> bool {
+        match (self, key) {
+            (InstanceKey::Count(i), key) => functions::to_number(key) == Some(*i as f64),
+            (InstanceKey::Each(name, _), Value::String(key)) => name == key,
+            _ => false,
+        }
+    }
+
+    pub(super) fn index(&self) -> Index {
         match self {
             InstanceKey::Count(i) => Index::Count(*i),
             InstanceKey::Each(key, _) => Index::Key(key.clone()),
@@ -97,9 +112,9 @@ impl InstanceKey {
 }
 
 /// A module's names, and the instance a block is being evaluated for.
-struct InstanceNames<'m> {
-    module: &'m dyn Names,
-    key: InstanceKey,
+pub(super) struct InstanceNames<'m> {
+    pub module: &'m dyn Names,
+    pub key: InstanceKey,
 }
 
 impl Names for InstanceNames<'_> {
@@ -111,8 +126,12 @@ impl Names for InstanceNames<'_> {
         self.module.local(name)
     }
 
-    fn module_output(&self, call: &str, output: &str) -> Evaluated {
-        self.module.module_output(call, output)
+    fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
+        self.module.module_output(call, key, output)
+    }
+
+    fn module_call(&self, call: &str) -> Evaluated {
+        self.module.module_call(call)
     }
 
     fn through(&self, name: &str) -> Vec<Hop> {
@@ -172,7 +191,8 @@ fn evaluate_values(
     }
     crate::pointer::for_each_leaf_at_mut(&mut resource.values, &mut |at, leaf| {
         let Value::String(text) = leaf else { return };
-        if !worth_evaluating(text) {
+        // `depends_on` names what to wait for (`module.x`): it is not a value.
+        if !worth_evaluating(text) || crate::pointer::is_prefix("/depends_on", at) {
             return;
         }
         let read = RefCell::default();

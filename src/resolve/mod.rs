@@ -73,7 +73,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
             instances::evaluate_resources(
                 &mut documents[i],
                 &names,
-                &instance.path,
+                &crate::model::strip_instance_keys(&instance.path),
                 &instance.foreign,
             );
         }

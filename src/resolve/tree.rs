@@ -7,8 +7,9 @@
 //! `module.eks` as `var.subnet_ids` still names the root's `aws_subnet.private`.
 
 use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json_reading};
+use super::instances::{InstanceKey, InstanceNames, instance_keys};
 use crate::load::{LoadError, Problem};
-use crate::model::{Address, Declared, Document, Hop};
+use crate::model::{Address, Declared, Document, Hop, strip_instance_keys};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,6 +33,14 @@ const META_ARGUMENTS: &[&str] = &[
     "//",
 ];
 
+/// The instances of one module call: the one of a call without `count` or `for_each`, one per
+/// key where they are known, or none known.
+enum Call {
+    One(usize),
+    Keyed(Vec<(InstanceKey, usize)>),
+    Unknown,
+}
+
 /// Every module instance of every root module.
 #[derive(Default)]
 pub(super) struct Tree {
@@ -51,7 +60,11 @@ pub(super) struct Instance {
     pub documents: Vec<usize>,
     /// The instance that calls it, and the call's arguments.
     parent: Option<(usize, Map<String, Value>)>,
-    children: HashMap<String, usize>,
+    /// Which instance of a call with `count` or `for_each` it is.
+    key: Option<InstanceKey>,
+    /// The call's key in `.terraform/modules/modules.json` (`eks.fargate_profile`).
+    call_key: String,
+    children: HashMap<String, Call>,
     /// `var.x`, `local.y`, `output.z` → the file and pointer of the declaration.
     declared: HashMap<String, (PathBuf, String)>,
     /// Each variable's value without a caller: the variable files' (root), else the default.
@@ -80,6 +93,8 @@ impl Instance {
             directory,
             documents,
             parent: None,
+            key: None,
+            call_key: String::new(),
             children: HashMap::new(),
             declared: HashMap::new(),
             values: HashMap::new(),
@@ -177,21 +192,22 @@ impl Tree {
             .map(|(name, body)| (name.to_owned(), body.clone()))
             .collect();
         let parent_path = self.instances[parent].path.clone();
-        for (name, body) in calls {
+        // Calls with `count` or `for_each` last: what those read may be another call's outputs.
+        let (plain, counted): (Vec<_>, Vec<_>) = calls
+            .into_iter()
+            .partition(|(_, body)| !body.contains_key("count") && !body.contains_key("for_each"));
+        for (name, body) in plain.into_iter().chain(counted) {
             let path = if parent_path.is_empty() {
                 format!("module.{name}")
             } else {
                 format!("{parent_path}.module.{name}")
             };
-            if body.contains_key("count") || body.contains_key("for_each") {
-                notes.push(format!(
-                    "{path} has `count` or `for_each`: payplat does not follow it yet; what it outputs is unknown"
-                ));
-                continue;
-            }
-            let key = path.replace("module.", "");
+            let call_key = match self.instances[parent].call_key.as_str() {
+                "" => name.clone(),
+                outer => format!("{outer}.{name}"),
+            };
             let Some(directory) =
-                module_directory(&self.instances[parent].directory, &body, &key, downloaded)
+                module_directory(&self.instances[parent].directory, &body, &call_key, downloaded)
             else {
                 let source = body.get("source").and_then(Value::as_str).unwrap_or("?");
                 notes.push(format!(
@@ -208,33 +224,71 @@ impl Tree {
                 ));
                 continue;
             }
-            let files = match load_module(&directory, &path) {
-                Ok(files) => files,
-                Err(error) => {
-                    notes.push(format!("{path} is not followed: {error}"));
-                    continue;
+            let keys = if body.contains_key("count") || body.contains_key("for_each") {
+                let view = self.view(parent);
+                let keys = instance_keys(body.get("count"), body.get("for_each"), &view);
+                // What was evaluated before every call was added may have missed their outputs.
+                self.instances[parent].evaluated.borrow_mut().clear();
+                match keys {
+                    Some(keys) => Some(keys),
+                    None => {
+                        notes.push(format!(
+                            "{path} has a `count` or `for_each` these inputs do not decide: which instances it has, and what they output, is unknown"
+                        ));
+                        self.instances[parent].children.insert(name, Call::Unknown);
+                        continue;
+                    }
                 }
+            } else {
+                None
             };
-            let first = documents.len();
-            documents.extend(files);
             let arguments: Map<String, Value> = body
                 .into_iter()
                 .filter(|(k, _)| !META_ARGUMENTS.contains(&k.as_str()))
                 .collect();
-            let mut child = Instance::new(
-                path,
-                directory.clone(),
-                (first..documents.len()).collect(),
-                documents,
-                BTreeMap::new(),
-            );
-            child.parent = Some((parent, arguments));
-            let index = self.instances.len();
-            self.instances.push(child);
-            self.instances[parent].children.insert(name, index);
-            ancestors.push(directory);
-            self.add_children(index, documents, downloaded, ancestors, notes);
-            ancestors.pop();
+            let mut added = Vec::new();
+            for key in keys.clone().map_or(vec![None], |keys| keys.into_iter().map(Some).collect()) {
+                let path = match &key {
+                    Some(key) => format!("{path}[{}]", key.index()),
+                    None => path.clone(),
+                };
+                let files = match load_module(&directory, &path) {
+                    Ok(files) => files,
+                    Err(error) => {
+                        notes.push(format!("{path} is not followed: {error}"));
+                        break;
+                    }
+                };
+                let first = documents.len();
+                documents.extend(files);
+                let mut child = Instance::new(
+                    path,
+                    directory.clone(),
+                    (first..documents.len()).collect(),
+                    documents,
+                    BTreeMap::new(),
+                );
+                child.parent = Some((parent, arguments.clone()));
+                child.key = key.clone();
+                child.call_key = call_key.clone();
+                let index = self.instances.len();
+                self.instances.push(child);
+                added.push((key, index));
+                ancestors.push(directory.clone());
+                self.add_children(index, documents, downloaded, ancestors, notes);
+                ancestors.pop();
+            }
+            let call = match (keys, added.as_slice()) {
+                (None, [(None, index)]) => Call::One(*index),
+                (Some(keys), _) if added.len() == keys.len() => Call::Keyed(
+                    added
+                        .into_iter()
+                        .filter_map(|(key, index)| Some((key?, index)))
+                        .collect(),
+                ),
+                _ => Call::Unknown,
+            };
+            self.instances[parent].children.insert(name, call);
         }
     }
 
@@ -250,13 +304,19 @@ impl Tree {
         let target = &self.instances[into];
         let mut foreign = target.foreign.borrow_mut();
         let known = source.foreign.borrow();
+        // Modules as the configuration declares them: the rules look a module's resources up
+        // by that path, for all of its instances.
+        let (source_path, target_path) = (
+            strip_instance_keys(&source.path),
+            strip_instance_keys(&target.path),
+        );
         crate::pointer::for_each_leaf(value, |_, leaf| {
             let Value::String(text) = leaf else { return };
             for span in crate::expr::template_spans(text) {
                 let token = &text[span];
-                let written = known.get(token).unwrap_or(&source.path);
-                if *written != target.path {
-                    foreign.insert(token.to_owned(), written.clone());
+                let written = known.get(token).map_or(source_path.as_ref(), String::as_str);
+                if written != target_path {
+                    foreign.insert(token.to_owned(), written.to_owned());
                 }
             }
         });
@@ -397,6 +457,24 @@ impl View<'_> {
         value
     }
 
+    /// Output `output` of instance `child`, evaluated once, its tokens adopted here.
+    fn output_of(&self, child: usize, output: &str) -> Evaluated {
+        let view = self.tree.view(child);
+        let Some(expression) = view.instance().outputs.get(output) else {
+            return Err(Stop::Invalid(format!(
+                "{} has no output `{output}`",
+                view.instance().path
+            )));
+        };
+        let value = view.cached(&format!("output.{output}"), |read| {
+            evaluate_json_reading(expression, &view, read)
+        });
+        if let Ok(value) = &value {
+            self.tree.adopt(self.at, child, &value.value);
+        }
+        value
+    }
+
     /// The hop of a name declared in this instance.
     fn hop(&self, name: &str) -> Option<Hop> {
         let instance = self.instance();
@@ -444,7 +522,17 @@ impl Names for View<'_> {
         {
             let (parent, argument) = (*parent, argument.clone());
             let value = self.cached(&format!("var.{name}"), |read| {
-                evaluate_json_reading(&argument, &self.tree.view(parent), read)
+                let caller = self.tree.view(parent);
+                match &instance.key {
+                    Some(key) => {
+                        let caller = InstanceNames {
+                            module: &caller,
+                            key: key.clone(),
+                        };
+                        evaluate_json_reading(&argument, &caller, read)
+                    }
+                    None => evaluate_json_reading(&argument, &caller, read),
+                }
             });
             if let Ok(value) = &value {
                 self.tree.adopt(self.at, parent, &value.value);
@@ -503,30 +591,75 @@ impl Names for View<'_> {
         Ok(Partial::known(Value::String(text)))
     }
 
-    fn module_output(&self, call: &str, output: &str) -> Evaluated {
-        let Some(&child) = self.instance().children.get(call) else {
-            return Err(Stop::Unknown);
+    fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
+        let child = match (self.instance().children.get(call), key) {
+            (Some(Call::One(child)), None) => *child,
+            (Some(Call::Keyed(instances)), Some(key)) => instances
+                .iter()
+                .find(|(instance, _)| instance.matches(key))
+                .map(|(_, child)| *child)
+                .ok_or_else(|| Stop::Invalid(format!("module.{call} has no instance {key}")))?,
+            _ => return Err(Stop::Unknown),
         };
-        let view = self.tree.view(child);
-        let Some(expression) = view.instance().outputs.get(output) else {
-            return Err(Stop::Invalid(format!(
-                "module.{call} has no output `{output}`"
-            )));
+        self.output_of(child, output)
+    }
+
+    fn module_call(&self, call: &str) -> Evaluated {
+        let whole = |child: usize| -> Evaluated {
+            let mut names: Vec<&String> = self.tree.instances[child].outputs.keys().collect();
+            names.sort();
+            let mut tokens = false;
+            let mut object = Map::new();
+            for name in names {
+                let value = match self.output_of(child, name) {
+                    Ok(value) => value,
+                    Err(_) => Partial {
+                        value: Value::String(format!(
+                            "${{{}.{name}}}",
+                            self.tree.instances[child].path
+                        )),
+                        tokens: true,
+                    },
+                };
+                tokens |= value.tokens;
+                object.insert(name.clone(), value.value);
+            }
+            Ok(Partial {
+                value: Value::Object(object),
+                tokens,
+            })
         };
-        let value = view.cached(&format!("output.{output}"), |read| {
-            evaluate_json_reading(expression, &view, read)
-        });
-        if let Ok(value) = &value {
-            self.tree.adopt(self.at, child, &value.value);
+        match self.instance().children.get(call) {
+            Some(Call::One(child)) => whole(*child),
+            Some(Call::Keyed(instances)) => {
+                let mut tokens = false;
+                let mut list = Vec::new();
+                let mut map = Map::new();
+                for (key, child) in instances {
+                    let value = whole(*child)?;
+                    tokens |= value.tokens;
+                    match key {
+                        InstanceKey::Count(_) => list.push(value.value),
+                        InstanceKey::Each(key, _) => {
+                            map.insert(key.clone(), value.value);
+                        }
+                    }
+                }
+                let value = match instances.first() {
+                    Some((InstanceKey::Each(..), _)) => Value::Object(map),
+                    _ => Value::Array(list),
+                };
+                Ok(Partial { value, tokens })
+            }
+            _ => Err(Stop::Unknown),
         }
-        value
     }
 
     fn through(&self, name: &str) -> Vec<Hop> {
         let (view, key) = match name.strip_prefix("module.").and_then(|r| r.split_once('.')) {
             Some((call, output)) => match self.instance().children.get(call) {
-                Some(&child) => (self.tree.view(child), format!("output.{output}")),
-                None => return Vec::new(),
+                Some(Call::One(child)) => (self.tree.view(*child), format!("output.{output}")),
+                _ => return Vec::new(),
             },
             None => (self.tree.view(self.at), name.to_owned()),
         };
