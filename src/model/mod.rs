@@ -7,8 +7,8 @@
 mod address;
 mod values;
 
-pub use address::{Address, Traversal};
 pub(crate) use address::strip_instance_keys;
+pub use address::{Address, Traversal};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;

@@ -22,7 +22,11 @@ pub(super) fn evaluate_resources(
     let blocks = std::mem::take(&mut document.resources);
     let mut made = Vec::new();
     for block in blocks {
-        match instance_keys(block.values.get("count"), block.values.get("for_each"), names) {
+        match instance_keys(
+            block.values.get("count"),
+            block.values.get("for_each"),
+            names,
+        ) {
             Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
                 let mut instance = block.clone();
                 if let Value::Object(members) = &mut *instance.values {

@@ -206,9 +206,12 @@ impl Tree {
                 "" => name.clone(),
                 outer => format!("{outer}.{name}"),
             };
-            let Some(directory) =
-                module_directory(&self.instances[parent].directory, &body, &call_key, downloaded)
-            else {
+            let Some(directory) = module_directory(
+                &self.instances[parent].directory,
+                &body,
+                &call_key,
+                downloaded,
+            ) else {
                 let source = body.get("source").and_then(Value::as_str).unwrap_or("?");
                 notes.push(format!(
                     "{path} (`{source}`) is not downloaded: run `terraform init` to read it; until then what it outputs is unknown"
@@ -247,9 +250,12 @@ impl Tree {
                 .filter(|(k, _)| !META_ARGUMENTS.contains(&k.as_str()))
                 .collect();
             let mut added = Vec::new();
-            for key in keys.clone().map_or(vec![None], |keys| keys.into_iter().map(Some).collect()) {
+            for key in keys
+                .clone()
+                .map_or(vec![None], |keys| keys.into_iter().map(Some).collect())
+            {
                 let path = match &key {
-                    Some(key) => format!("{path}[{}]", key.index()),
+                    Some(key) => format!("{path}{}", key.index()),
                     None => path.clone(),
                 };
                 let files = match load_module(&directory, &path) {
@@ -314,7 +320,9 @@ impl Tree {
             let Value::String(text) = leaf else { return };
             for span in crate::expr::template_spans(text) {
                 let token = &text[span];
-                let written = known.get(token).map_or(source_path.as_ref(), String::as_str);
+                let written = known
+                    .get(token)
+                    .map_or(source_path.as_ref(), String::as_str);
                 if written != target_path {
                     foreign.insert(token.to_owned(), written.to_owned());
                 }

@@ -136,6 +136,57 @@ fn equal_range<T>(sorted: &[T], order: impl Fn(&T) -> Ordering) -> &[T] {
     &sorted[start..start + len]
 }
 
+impl<'a> ModuleIndex<'a> {
+    /// What a reference to a whole module (`module.x`, `module.x["k"]`, `module.a.module.b`, as
+    /// `depends_on` names one) names: every resource in it and in the modules it calls, of every
+    /// instance or of the one keyed. `None` for a module's output (`module.x.out`): any value.
+    fn in_module(&self, caller: Option<&str>, reference: &str) -> Option<Vec<&'a Resource>> {
+        let mut rest = reference;
+        let mut called = caller.unwrap_or_default().to_owned();
+        while let Some(after) = rest.strip_prefix("module.") {
+            let name_end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .unwrap_or(after.len());
+            let key_end = match after[name_end..].strip_prefix('[') {
+                Some(key) => name_end + 1 + key.find(']')? + 1,
+                None => name_end,
+            };
+            if !called.is_empty() {
+                called.push('.');
+            }
+            called.push_str("module.");
+            called.push_str(&after[..key_end]);
+            rest = after[key_end..]
+                .strip_prefix('.')
+                .unwrap_or(&after[key_end..]);
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        let keyless = crate::model::strip_instance_keys(&called).into_owned();
+        let inside = |path: &str, module: &str| {
+            path == module
+                || path
+                    .strip_prefix(module)
+                    .is_some_and(|p| p.starts_with('.'))
+        };
+        let declared = &self.maps.by_declaration;
+        let start =
+            declared.partition_point(|r| r.address.module_path().as_ref() < keyless.as_str());
+        Some(
+            declared[start..]
+                .iter()
+                .take_while(|r| r.address.module_path().starts_with(keyless.as_str()))
+                .filter(|r| match called.contains('[') {
+                    true => inside(r.address.module().unwrap_or_default(), &called),
+                    false => inside(&r.address.module_path(), &called),
+                })
+                .copied()
+                .collect(),
+        )
+    }
+}
+
 /// The resources of one type by the values that name them: built for a type when a rule first
 /// looks one up, so that only the values of those resources are read.
 #[derive(Default)]
@@ -276,6 +327,9 @@ impl<'a> ModuleIndex<'a> {
     /// `aws_subnet.a`; `aws_subnet.private` (a counted resource) names all its instances.
     /// `None` when the reference names no resource (`var.…`, `module.…` outputs, …).
     pub(crate) fn resolve(&self, from: &Resource, reference: &str) -> Option<Vec<&'a Resource>> {
+        if reference.starts_with("module.") {
+            return self.in_module(from.address.module(), reference);
+        }
         let traversal = Traversal::parse(from.address.module(), reference)?;
         let base = traversal.resource.as_str();
         let maps = &self.maps;
