@@ -1,6 +1,7 @@
 //! The reviewed verdict table: every resource of the rules' types in every real document beside
 //! the checkout (`../shared/corpus`, `../shared/wild`), checked as a user would check that file
-//! alone (a directory of `.tf` files as one module), with its verdict and why. A change that moves a verdict shows here; review the
+//! alone (a directory of `.tf` files as one module), and in every module directory that
+//! `../shared/corpus-hcl/MANIFEST.tsv` lists, with its verdict and why. A change that moves a verdict shows here; review the
 //! snapshot (`cargo insta review`) and say why in the commit.
 
 use payplat::check::load_inputs;
@@ -34,6 +35,20 @@ fn documents_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The `.tf` and `.tf.json` files directly in `directory`.
+fn module_files(directory: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .unwrap_or_else(|e| panic!("{}: {e}", directory.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            p.is_file() && (name.ends_with(".tf") || name.ends_with(".tf.json"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// One line, short enough to read in a table.
 fn line(text: &str) -> String {
     let text = text.replace(['\t', '\n'], " ");
@@ -50,15 +65,23 @@ fn every_real_document_gets_its_reviewed_verdicts() {
     for top in ["corpus", "wild"] {
         documents_under(&shared().join(top), &mut files);
     }
-    // Real `.tf` module directories, once the project has a corpus of them (issue 13).
-    let hcl = shared().join("corpus-hcl");
-    if hcl.is_dir() {
-        documents_under(&hcl, &mut files);
+    let mut inputs_of: Vec<(PathBuf, Vec<PathBuf>)> =
+        files.into_iter().map(|f| (f.clone(), vec![f])).collect();
+    // Real `.tf` module directories, each as a user standing in it checks it: its own files and
+    // the modules they call, not its subdirectories.
+    let manifest = shared().join("corpus-hcl/MANIFEST.tsv");
+    if let Ok(text) = std::fs::read_to_string(&manifest) {
+        for row in text.lines().skip(1) {
+            let directory = shared()
+                .join("corpus-hcl")
+                .join(row.split('\t').next().unwrap());
+            inputs_of.push((directory.clone(), module_files(&directory)));
+        }
     }
     let mut table = String::from("file\trule\taddress\tverdict\twhy\n");
     let mut checked = 0;
-    for file in &files {
-        let inputs = load_inputs(std::slice::from_ref(file), false);
+    for (file, paths) in &inputs_of {
+        let inputs = load_inputs(paths, false);
         if inputs.named().is_empty() {
             continue; // not loadable: the loader's tests say why
         }

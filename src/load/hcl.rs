@@ -89,6 +89,8 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
                     name: (*name).to_owned(),
                     value: body.get("default").cloned(),
                     pointer: at,
+                    constraint: super::type_constraint(body.get("type")),
+                    nullable: body.get("nullable") != Some(&Value::Bool(false)),
                 });
             }
             ("module", [name]) => {
@@ -101,6 +103,8 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
                     name: (*name).to_owned(),
                     value: Some(Value::Object(body)),
                     pointer: at,
+                    constraint: None,
+                    nullable: true,
                 });
             }
             ("output", [name]) => {
@@ -112,6 +116,8 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
                     name: (*name).to_owned(),
                     value: body.get("value").cloned(),
                     pointer: pointer::join(&at, "value"),
+                    constraint: None,
+                    nullable: true,
                 });
             }
             ("locals", []) => {
@@ -122,6 +128,8 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
                         pointer: pointer::join(&at, &name),
                         name,
                         value: Some(value),
+                        constraint: None,
+                        nullable: true,
                     });
                 }
             }

@@ -672,3 +672,14 @@ mod tests {
         assert!(read_bytes(file.path(), bytes.len() as u64 + 10).unwrap() == bytes);
     }
 }
+
+/// A variable's `type` as its expression text: `.tf` holds it as a `${…}` template, JSON as a
+/// string that may be one.
+fn type_constraint(written: Option<&Value>) -> Option<String> {
+    let text = written?.as_str()?.trim();
+    let text = text
+        .strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(text);
+    Some(text.trim().to_owned())
+}

@@ -131,6 +131,8 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
                     name: name.clone(),
                     value: body.get("default").cloned(),
                     pointer: pointer::join(&at, name),
+                    constraint: super::type_constraint(body.get("type")),
+                    nullable: body.get("nullable") != Some(&Value::Bool(false)),
                 });
             }
         }
@@ -148,6 +150,8 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
                         name: name.clone(),
                         value,
                         pointer: pointer::join(&at, name),
+                        constraint: None,
+                        nullable: true,
                     });
                 }
             }
@@ -161,6 +165,8 @@ pub(super) fn declarations(top: &Top) -> Result<Vec<Declaration>, Problem> {
                     name: name.clone(),
                     value: Some(value.take()),
                     pointer: pointer::join(&at, name),
+                    constraint: None,
+                    nullable: true,
                 });
             }
         }

@@ -355,6 +355,10 @@ pub struct Declaration {
     pub value: Option<Value>,
     /// JSON pointer of the declaration in its file.
     pub pointer: String,
+    /// A variable's `type` constraint as written (`map(object({a = optional(string)}))`).
+    pub constraint: Option<String>,
+    /// Whether a variable takes `null` as given (`nullable = false`: its default instead).
+    pub nullable: bool,
 }
 
 /// What kind of named value a [`Declaration`] is.

@@ -699,8 +699,18 @@ impl Evaluator<'_> {
                 }
             }
             Operation::Binary(binary) => {
-                let lhs = self.known(&binary.lhs_expr)?.value;
-                let rhs = self.known(&binary.rhs_expr)?.value;
+                let (lhs, rhs) = (
+                    self.expression(&binary.lhs_expr),
+                    self.expression(&binary.rhs_expr),
+                );
+                if let Some(decided) = decided_by_one_side(binary.operator, &lhs, &rhs) {
+                    return Ok(Partial::known(Value::Bool(decided)));
+                }
+                let known = |side: Evaluated| match side? {
+                    side if side.tokens => Err(Stop::Unknown),
+                    side => Ok(side.value),
+                };
+                let (lhs, rhs) = (known(lhs)?, known(rhs)?);
                 binary_operation(binary.operator, &lhs, &rhs)?
             }
         };
@@ -793,6 +803,34 @@ fn element(value: &Value, index: &Number) -> Result<Value, Stop> {
         .and_then(|i| items.get(usize::try_from(i).ok()?))
         .cloned()
         .ok_or_else(|| Stop::Invalid(format!("index {index} is out of range")))
+}
+
+/// What Terraform decides from one known side, whatever the other: `false && x`, `true || x`,
+/// and whether a structure (known in shape, not in every part) is `null`.
+fn decided_by_one_side(operator: BinaryOperator, lhs: &Evaluated, rhs: &Evaluated) -> Option<bool> {
+    let known = |side: &Evaluated| match side {
+        Ok(side) if !side.tokens => Some(side.value.clone()),
+        _ => None,
+    };
+    let shaped = |side: &Evaluated| matches!(side, Ok(side) if !side.is_token());
+    match operator {
+        BinaryOperator::And => [lhs, rhs]
+            .iter()
+            .any(|side| known(side) == Some(Value::Bool(false)))
+            .then_some(false),
+        BinaryOperator::Or => [lhs, rhs]
+            .iter()
+            .any(|side| known(side) == Some(Value::Bool(true)))
+            .then_some(true),
+        BinaryOperator::Eq | BinaryOperator::NotEq => {
+            let null_against = |null: &Evaluated, other: &Evaluated| {
+                known(null) == Some(Value::Null) && shaped(other) && known(other).is_none()
+            };
+            (null_against(lhs, rhs) || null_against(rhs, lhs))
+                .then_some(operator == BinaryOperator::NotEq)
+        }
+        _ => None,
+    }
 }
 
 fn binary_operation(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, Stop> {

@@ -63,19 +63,16 @@ pub(super) fn instance_keys(
     for_each: Option<&Value>,
     names: &dyn Names,
 ) -> Option<Vec<InstanceKey>> {
-    let known = |value: &Value| {
-        evaluate_json(value, names)
-            .ok()
-            .filter(|v| !v.tokens)
-            .map(|v| v.value)
-    };
     if let Some(count) = count {
-        let count = functions::to_number(&known(count)?)?;
+        let count = evaluate_json(count, names).ok().filter(|v| !v.tokens)?;
+        let count = functions::to_number(&count.value)?;
         return (count >= 0.0 && count.fract() == 0.0)
             .then(|| (0..count as u64).map(InstanceKey::Count).collect());
     }
-    match known(for_each?)? {
-        Value::Object(members) => Some(
+    // The keys must be known; the values they carry may hold what is known only after apply.
+    let is_expression = |key: &str| !crate::expr::template_spans(key).is_empty();
+    match evaluate_json(for_each?, names).ok()?.value {
+        Value::Object(members) if !members.keys().any(|k| is_expression(k)) => Some(
             members
                 .into_iter()
                 .map(|(key, value)| InstanceKey::Each(key, value))
@@ -84,7 +81,10 @@ pub(super) fn instance_keys(
         // A set of strings: each key is its value.
         Value::Array(items) => items
             .into_iter()
-            .map(|item| Some(InstanceKey::Each(item.as_str()?.to_owned(), item)))
+            .map(|item| match item.as_str() {
+                Some(key) if !is_expression(key) => Some(InstanceKey::Each(key.to_owned(), item)),
+                _ => None,
+            })
             .collect(),
         _ => None,
     }

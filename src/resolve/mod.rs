@@ -12,6 +12,7 @@ pub(crate) mod evaluate;
 mod functions;
 mod instances;
 mod tree;
+mod types;
 
 use crate::load::LoadError;
 use crate::model::{Declared, Document, Kind};

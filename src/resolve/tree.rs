@@ -71,6 +71,10 @@ pub(super) struct Instance {
     values: HashMap<String, Option<Value>>,
     /// The variable file that sets each variable set by one.
     set_in: HashMap<String, PathBuf>,
+    /// Each variable's `type`, where it has one.
+    constraints: HashMap<String, String>,
+    /// The defaults of variables that take their default where they are given `null`.
+    not_null: HashMap<String, Value>,
     locals: HashMap<String, Value>,
     outputs: HashMap<String, Value>,
     evaluated: RefCell<HashMap<String, (Evaluated, Vec<Hop>)>>,
@@ -99,6 +103,8 @@ impl Instance {
             declared: HashMap::new(),
             values: HashMap::new(),
             set_in: HashMap::new(),
+            constraints: HashMap::new(),
+            not_null: HashMap::new(),
             locals: HashMap::new(),
             outputs: HashMap::new(),
             evaluated: RefCell::default(),
@@ -111,6 +117,14 @@ impl Instance {
                 let name = declaration.name.clone();
                 let key = match declaration.kind {
                     Declared::Variable => {
+                        if let (false, Some(default)) = (declaration.nullable, &value) {
+                            instance.not_null.insert(name.clone(), default.clone());
+                        }
+                        if let Some(constraint) = &declaration.constraint {
+                            instance
+                                .constraints
+                                .insert(name.clone(), constraint.clone());
+                        }
                         let value = match assigned.remove(&name) {
                             Some((value, file)) => {
                                 instance.set_in.insert(name.clone(), file);
@@ -118,6 +132,7 @@ impl Instance {
                             }
                             None => value,
                         };
+                        let value = value.map(|v| typed(&instance.constraints, &name, v));
                         instance.values.insert(name.clone(), value);
                         format!("var.{name}")
                     }
@@ -331,6 +346,14 @@ impl Tree {
     }
 }
 
+/// A value given to variable `name`, with the defaults of its type filled in.
+fn typed(constraints: &HashMap<String, String>, name: &str, value: Value) -> Value {
+    match constraints.get(name) {
+        Some(constraint) => super::types::with_defaults(value, constraint),
+        None => value,
+    }
+}
+
 /// The files of a called module directory, their resources addressed in the module.
 fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>, String> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(directory)
@@ -531,7 +554,7 @@ impl Names for View<'_> {
             let (parent, argument) = (*parent, argument.clone());
             let value = self.cached(&format!("var.{name}"), |read| {
                 let caller = self.tree.view(parent);
-                match &instance.key {
+                let value = match &instance.key {
                     Some(key) => {
                         let caller = InstanceNames {
                             module: &caller,
@@ -540,7 +563,14 @@ impl Names for View<'_> {
                         evaluate_json_reading(&argument, &caller, read)
                     }
                     None => evaluate_json_reading(&argument, &caller, read),
-                }
+                };
+                value.map(|given| match (&given.value, instance.not_null.get(name)) {
+                    (Value::Null, Some(default)) => Partial::known(default.clone()),
+                    _ => Partial {
+                        value: typed(&instance.constraints, name, given.value),
+                        ..given
+                    },
+                })
             });
             if let Ok(value) = &value {
                 self.tree.adopt(self.at, parent, &value.value);

@@ -417,6 +417,10 @@ pub enum Comparison {
     Bound(Bound),
     /// A string that matches the regular expression.
     Matches(Regex),
+    /// A string whose text as written, `${…}` expressions included, matches the regular
+    /// expression: a test of how the configuration writes a value, decided even where the
+    /// value itself is not known.
+    TextMatches(Regex),
     /// The selected ECR repository filter covers the value at this path of the resource under
     /// check: `*` matches any run of characters, and a filter without `*` every name containing it.
     GlobCovers(Path),
@@ -600,6 +604,7 @@ struct RawCheck {
     at_least: Option<Spanned<Value>>,
     at_most: Option<Spanned<Value>>,
     matches: Option<String>,
+    text_matches: Option<String>,
     glob_covers: Option<String>,
     covers: Option<Spanned<Value>>,
     count_at_least: Option<Spanned<Value>>,
@@ -609,7 +614,7 @@ struct RawCheck {
 
 const HEADS: &str = "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources`, `references`, `referenced-by`, `predicate` or `follow`";
 
-const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
+const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches`, `text-matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
 
 impl TryFrom<RawCheck> for Check {
     type Error = String;
@@ -797,6 +802,9 @@ impl RawCheck {
         if let Some(v) = self.matches.take() {
             ops.push(Op::Compare(Comparison::Matches(regex(&v)?)));
         }
+        if let Some(v) = self.text_matches.take() {
+            ops.push(Op::Compare(Comparison::TextMatches(regex(&v)?)));
+        }
         if let Some(v) = self.glob_covers.take() {
             ops.push(Op::Compare(Comparison::GlobCovers(Path::parse(&v)?)));
         }
@@ -834,6 +842,7 @@ impl RawCheck {
             ("at-least", self.at_least.is_some()),
             ("at-most", self.at_most.is_some()),
             ("matches", self.matches.is_some()),
+            ("text-matches", self.text_matches.is_some()),
             ("glob-covers", self.glob_covers.is_some()),
             ("covers", self.covers.is_some()),
             ("count-at-least", self.count_at_least.is_some()),
@@ -922,7 +931,11 @@ impl Check {
                     | Op::Compare(Comparison::OneOf(a))
                     | Op::Compare(Comparison::Covers(a)) => arg(a, visit),
                     Op::Compare(Comparison::Bound(b)) | Op::Count(b) => bound(b, visit),
-                    Op::Compare(Comparison::Matches(_) | Comparison::GlobCovers(_)) => {}
+                    Op::Compare(
+                        Comparison::Matches(_)
+                        | Comparison::TextMatches(_)
+                        | Comparison::GlobCovers(_),
+                    ) => {}
                 }
             }
             CheckKind::CountDistinct { bound: b, .. } => bound(b, visit),

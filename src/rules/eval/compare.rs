@@ -178,6 +178,18 @@ impl<'a> Scope<'_, 'a> {
                 _ => false,
             },
             Comparison::Matches(re) => value.as_str().is_some_and(|s| re.is_match(s)),
+            Comparison::TextMatches(re) => {
+                let holds = value.as_str().is_some_and(|s| re.is_match(s));
+                return match holds {
+                    true => {
+                        Outcome::Pass(vec![node.note(format!("`{name}` is {}", node.show(value)))])
+                    }
+                    false => Outcome::Fail(vec![node.note(format!(
+                        "`{name}` is {}; expected {expected}",
+                        node.show(value)
+                    ))]),
+                };
+            }
             Comparison::GlobCovers(path) => {
                 let pattern = value.as_str().unwrap_or_default();
                 let covered = select(path, &self.subject.values);
@@ -276,6 +288,9 @@ impl<'a> Scope<'_, 'a> {
             Op::Compare(Comparison::OneOf(values)) => format!("one of {}", list(values)),
             Op::Compare(Comparison::Bound(bound)) => self.bound_words(bound),
             Op::Compare(Comparison::Matches(re)) => format!("a match for `{}`", re.as_str()),
+            Op::Compare(Comparison::TextMatches(re)) => {
+                format!("text written to match `{}`", re.as_str())
+            }
             Op::Compare(Comparison::GlobCovers(path)) => {
                 format!("a pattern covering `{}`", path.display())
             }
