@@ -589,6 +589,8 @@ impl Evaluator<'_> {
                     });
                 }
             };
+            // A part of a value holds a token only if that part does.
+            let tokens = tokens && contains_token(&next);
             value = Partial {
                 value: next,
                 tokens,
@@ -812,7 +814,8 @@ fn decided_by_one_side(operator: BinaryOperator, lhs: &Evaluated, rhs: &Evaluate
         Ok(side) if !side.tokens => Some(side.value.clone()),
         _ => None,
     };
-    let shaped = |side: &Evaluated| matches!(side, Ok(side) if !side.is_token());
+    let shaped =
+        |side: &Evaluated| matches!(side, Ok(side) if !side.is_token() && !side.value.is_null());
     match operator {
         BinaryOperator::And => [lhs, rhs]
             .iter()
