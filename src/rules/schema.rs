@@ -417,6 +417,8 @@ pub enum Comparison {
     Bound(Bound),
     /// A string that matches the regular expression.
     Matches(Regex),
+    /// A schedule expression (`rate(6 hours)`, `cron(…)`) that runs at least every so many days.
+    PeriodAtMost(Arg),
     /// A string whose text as written, `${…}` expressions included, matches the regular
     /// expression: a test of how the configuration writes a value, decided even where the
     /// value itself is not known.
@@ -605,6 +607,7 @@ struct RawCheck {
     at_most: Option<Spanned<Value>>,
     matches: Option<String>,
     text_matches: Option<String>,
+    period_at_most: Option<Spanned<Value>>,
     glob_covers: Option<String>,
     covers: Option<Spanned<Value>>,
     count_at_least: Option<Spanned<Value>>,
@@ -614,7 +617,7 @@ struct RawCheck {
 
 const HEADS: &str = "`path`, `param`, `all`, `any`, `not`, `each`, `some`, `decode`, `other-resources`, `references`, `referenced-by`, `predicate` or `follow`";
 
-const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `matches`, `text-matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
+const OPERATORS: &str = "`exists`, `equals`, `one-of`, `contains-all`, `at-least`, `at-most`, `period-at-most`, `matches`, `text-matches`, `glob-covers`, `covers`, `count-at-least` or `count-at-most`";
 
 impl TryFrom<RawCheck> for Check {
     type Error = String;
@@ -802,6 +805,9 @@ impl RawCheck {
         if let Some(v) = self.matches.take() {
             ops.push(Op::Compare(Comparison::Matches(regex(&v)?)));
         }
+        if let Some(v) = self.period_at_most.take() {
+            ops.push(Op::Compare(Comparison::PeriodAtMost(Arg::number(v)?)));
+        }
         if let Some(v) = self.text_matches.take() {
             ops.push(Op::Compare(Comparison::TextMatches(regex(&v)?)));
         }
@@ -843,6 +849,7 @@ impl RawCheck {
             ("at-most", self.at_most.is_some()),
             ("matches", self.matches.is_some()),
             ("text-matches", self.text_matches.is_some()),
+            ("period-at-most", self.period_at_most.is_some()),
             ("glob-covers", self.glob_covers.is_some()),
             ("covers", self.covers.is_some()),
             ("count-at-least", self.count_at_least.is_some()),
@@ -929,7 +936,8 @@ impl Check {
                     Op::ContainsAll(a)
                     | Op::Compare(Comparison::Equals(a))
                     | Op::Compare(Comparison::OneOf(a))
-                    | Op::Compare(Comparison::Covers(a)) => arg(a, visit),
+                    | Op::Compare(Comparison::Covers(a))
+                    | Op::Compare(Comparison::PeriodAtMost(a)) => arg(a, visit),
                     Op::Compare(Comparison::Bound(b)) | Op::Count(b) => bound(b, visit),
                     Op::Compare(
                         Comparison::Matches(_)

@@ -4,6 +4,7 @@
 //! [`Scope::compare_one`] and its words in [`Scope::expectation`].
 
 use super::outcome::Outcome;
+use super::schedule::Period;
 use super::scope::{Here, Node, Scope, flatten, select};
 use super::values::{is_expression, is_unknown, unevaluated};
 use crate::rules::schema::{Arg, Bound, Comparison, Op, Source};
@@ -178,6 +179,17 @@ impl<'a> Scope<'_, 'a> {
                 _ => false,
             },
             Comparison::Matches(re) => value.as_str().is_some_and(|s| re.is_match(s)),
+            Comparison::PeriodAtMost(days) => match value.as_str().map(super::schedule::period) {
+                Some(Period::AtMost(period)) => {
+                    number(self.value(days)).is_some_and(|days| period <= days)
+                }
+                Some(Period::Unbounded(why)) if expression.is_none() => {
+                    return Outcome::Undetermined(vec![
+                        node.note(format!("cannot tell how often `{name}` runs: {why}")),
+                    ]);
+                }
+                _ => false,
+            },
             Comparison::TextMatches(re) => {
                 let holds = value.as_str().is_some_and(|s| re.is_match(s));
                 return match holds {
@@ -288,6 +300,12 @@ impl<'a> Scope<'_, 'a> {
             Op::Compare(Comparison::OneOf(values)) => format!("one of {}", list(values)),
             Op::Compare(Comparison::Bound(bound)) => self.bound_words(bound),
             Op::Compare(Comparison::Matches(re)) => format!("a match for `{}`", re.as_str()),
+            Op::Compare(Comparison::PeriodAtMost(days)) => {
+                format!(
+                    "a schedule that runs at least every {} days",
+                    plain(self.value(days))
+                )
+            }
             Op::Compare(Comparison::TextMatches(re)) => {
                 format!("text written to match `{}`", re.as_str())
             }

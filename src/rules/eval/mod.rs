@@ -10,6 +10,7 @@ mod connect;
 pub(crate) use connect::Incoming;
 mod follow;
 pub(crate) mod outcome;
+mod schedule;
 mod scope;
 mod values;
 
