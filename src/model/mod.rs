@@ -247,6 +247,13 @@ impl Resource {
         [&self.pointer, self.values_at, at].concat()
     }
 
+    /// Whether this block's `count` or `for_each` was left unevaluated: it may make no
+    /// instance at all.
+    pub fn may_not_exist(&self) -> bool {
+        self.action == Action::Config
+            && (self.values.get("count").is_some() || self.values.get("for_each").is_some())
+    }
+
     /// Whether the attribute at this pointer (or one containing it) is sensitive.
     pub fn is_sensitive(&self, attribute_pointer: &str) -> bool {
         self.sensitive

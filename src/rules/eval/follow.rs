@@ -28,7 +28,14 @@ impl<'a> Scope<'_, 'a> {
         }
         Outcome::any(others.into_iter().map(|other| {
             let values = with_unknowns(other);
-            self.check(check, &Here::top(&values, other))
+            match self.check(check, &Here::top(&values, other)) {
+                // It holds if the resource is there, which these inputs do not say.
+                Outcome::Pass(_) if other.may_not_exist() => Outcome::Undetermined(vec![here.note(format!(
+                    "`{}` would qualify, but whether it exists depends on a `count` or `for_each` these inputs do not decide",
+                    other.address
+                ))]),
+                outcome => outcome,
+            }
         }))
     }
 
