@@ -74,7 +74,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
             instances::evaluate_resources(
                 &mut documents[i],
                 &names,
-                &crate::model::strip_instance_keys(&instance.path),
+                &instance.path,
                 &instance.foreign,
             );
         }

@@ -9,10 +9,10 @@
 use super::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json_reading};
 use super::instances::{InstanceKey, InstanceNames, instance_keys};
 use crate::load::{LoadError, Problem};
-use crate::model::{Address, Declared, Document, Hop, strip_instance_keys};
+use crate::model::{Address, Declared, Document, Hop};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// How many names one evaluation may pass through (locals, variables, outputs, across
@@ -318,32 +318,93 @@ impl Tree {
         View { tree: self, at }
     }
 
+    /// A value evaluated in instance `from`, as instance `into` (its caller) receives it: the
+    /// tokens written in `from`, where it is one of several instances of a call, are written out
+    /// with its address (`${module.subnet["a"].aws_subnet.this.id}`: each instance writes the
+    /// same text); the others are recorded as written where they were.
+    fn carried(&self, into: usize, from: usize, mut value: Partial) -> Partial {
+        let (source, target) = (&self.instances[from], &self.instances[into]);
+        let called = source
+            .path
+            .strip_prefix(target.path.as_str())
+            .map(|p| p.trim_start_matches('.'))
+            .filter(|p| p.contains('['));
+        let mut qualified = HashSet::new();
+        if let (Some(called), true) = (called, value.tokens) {
+            let known = source.foreign.borrow();
+            crate::pointer::for_each_leaf_at_mut(&mut value.value, &mut |_, leaf| {
+                let Value::String(text) = leaf else { return };
+                if let Some(rewritten) = qualify(text, called, &known) {
+                    let spans = crate::expr::template_spans(&rewritten);
+                    qualified.extend(spans.into_iter().map(|s| rewritten[s].to_owned()));
+                    *text = rewritten;
+                }
+            });
+        }
+        self.adopt(into, from, &value.value, &qualified);
+        value
+    }
+
     /// Records that the tokens of `value`, evaluated in instance `from`, are written where they
-    /// were in `from`, as seen from instance `into`.
-    fn adopt(&self, into: usize, from: usize, value: &Value) {
+    /// were in `from`, as seen from instance `into`; but for those in `qualified`, which say
+    /// where they are written themselves.
+    fn adopt(&self, into: usize, from: usize, value: &Value, qualified: &HashSet<String>) {
         let source = &self.instances[from];
         let target = &self.instances[into];
         let mut foreign = target.foreign.borrow_mut();
         let known = source.foreign.borrow();
-        // Modules as the configuration declares them: the rules look a module's resources up
-        // by that path, for all of its instances.
-        let (source_path, target_path) = (
-            strip_instance_keys(&source.path),
-            strip_instance_keys(&target.path),
-        );
         crate::pointer::for_each_leaf(value, |_, leaf| {
             let Value::String(text) = leaf else { return };
             for span in crate::expr::template_spans(text) {
                 let token = &text[span];
-                let written = known
-                    .get(token)
-                    .map_or(source_path.as_ref(), String::as_str);
-                if written != target_path {
-                    foreign.insert(token.to_owned(), written.to_owned());
+                if qualified.contains(token) {
+                    continue;
+                }
+                let written = known.get(token).unwrap_or(&source.path);
+                if *written != target.path {
+                    foreign.insert(token.to_owned(), written.clone());
                 }
             }
         });
     }
+}
+
+/// `text` with the references of each token written in the module (those not in `foreign`)
+/// prefixed with `called` (`module.subnet["a"]`); `None` where nothing changes.
+fn qualify(text: &str, called: &str, foreign: &HashMap<String, String>) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    let mut changed = false;
+    for span in crate::expr::template_spans(text) {
+        let token = &text[span.clone()];
+        out.push_str(&text[at..span.start]);
+        at = span.end;
+        if foreign.contains_key(token) {
+            out.push_str(token);
+            continue;
+        }
+        let body = &text[span.start + 2..span.end - 1];
+        let mut last = 0;
+        out.push_str("${");
+        for reference in crate::expr::references(body) {
+            let root = reference.split(['.', '[']).next().unwrap_or_default();
+            if !(root == "data" || root == "module" || root.contains('_')) {
+                continue;
+            }
+            // `references` gives slices of `body`: where each starts in it.
+            let start = reference.as_ptr() as usize - body.as_ptr() as usize;
+            out.push_str(&body[last..start]);
+            out.push_str(called);
+            out.push('.');
+            out.push_str(reference);
+            last = start + reference.len();
+            changed = true;
+        }
+        out.push_str(&body[last..]);
+        out.push('}');
+    }
+    out.push_str(&text[at..]);
+    changed.then_some(out)
 }
 
 /// A value given to variable `name`, with the defaults of its type filled in.
@@ -500,10 +561,7 @@ impl View<'_> {
         let value = view.cached(&format!("output.{output}"), |read| {
             evaluate_json_reading(expression, &view, read)
         });
-        if let Ok(value) = &value {
-            self.tree.adopt(self.at, child, &value.value);
-        }
-        value
+        value.map(|value| self.tree.carried(self.at, child, value))
     }
 
     /// The hop of a name declared in this instance.
@@ -573,7 +631,8 @@ impl Names for View<'_> {
                 })
             });
             if let Ok(value) = &value {
-                self.tree.adopt(self.at, parent, &value.value);
+                self.tree
+                    .adopt(self.at, parent, &value.value, &HashSet::new());
             }
             return value;
         }

@@ -139,7 +139,8 @@ fn equal_range<T>(sorted: &[T], order: impl Fn(&T) -> Ordering) -> &[T] {
 impl<'a> ModuleIndex<'a> {
     /// What a reference to a whole module (`module.x`, `module.x["k"]`, `module.a.module.b`, as
     /// `depends_on` names one) names: every resource in it and in the modules it calls, of every
-    /// instance or of the one keyed. `None` for a module's output (`module.x.out`): any value.
+    /// instance or of the one keyed; `module.x["k"].aws_y.z` names that resource of that
+    /// instance. `None` for a module's output (`module.x.out`): any value.
     fn in_module(&self, caller: Option<&str>, reference: &str) -> Option<Vec<&'a Resource>> {
         let mut rest = reference;
         let mut called = caller.unwrap_or_default().to_owned();
@@ -161,7 +162,8 @@ impl<'a> ModuleIndex<'a> {
                 .unwrap_or(&after[key_end..]);
         }
         if !rest.is_empty() {
-            return None;
+            // A resource of that module instance, as a value passed out of it names it.
+            return self.resolve_in(Some(&called), rest);
         }
         let keyless = crate::model::strip_instance_keys(&called).into_owned();
         let inside = |path: &str, module: &str| {
@@ -309,11 +311,20 @@ impl<'a> ModuleIndex<'a> {
         let Some(module) = &reference.module else {
             return self.resolve(from, &reference.target);
         };
+        if reference.target.starts_with("module.") {
+            return self.in_module(
+                Some(module).filter(|m| !m.is_empty()).map(String::as_str),
+                &reference.target,
+            );
+        }
         let traversal = Traversal::parse(None, &reference.target)?;
+        // Written in one instance of a module (`module.x["a"]`): that instance's resources.
+        let declared = crate::model::strip_instance_keys(module);
         let found = self
             .maps
-            .declared(module, traversal.resource.as_str())
-            .iter();
+            .declared(&declared, traversal.resource.as_str())
+            .iter()
+            .filter(|r| *module == declared || r.address.module() == Some(module.as_str()));
         Some(match traversal.key {
             Some(key) => found
                 .filter(|r| r.address.as_str().ends_with(key))
@@ -327,10 +338,15 @@ impl<'a> ModuleIndex<'a> {
     /// `aws_subnet.a`; `aws_subnet.private` (a counted resource) names all its instances.
     /// `None` when the reference names no resource (`var.…`, `module.…` outputs, …).
     pub(crate) fn resolve(&self, from: &Resource, reference: &str) -> Option<Vec<&'a Resource>> {
+        self.resolve_in(from.address.module(), reference)
+    }
+
+    /// What a reference written in `module` (`None`: the root) names.
+    fn resolve_in(&self, module: Option<&str>, reference: &str) -> Option<Vec<&'a Resource>> {
         if reference.starts_with("module.") {
-            return self.in_module(from.address.module(), reference);
+            return self.in_module(module, reference);
         }
-        let traversal = Traversal::parse(from.address.module(), reference)?;
+        let traversal = Traversal::parse(module, reference)?;
         let base = traversal.resource.as_str();
         let maps = &self.maps;
         let found = match traversal.key {
