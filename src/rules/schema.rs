@@ -308,6 +308,21 @@ impl Path {
             .to_owned()
     }
 
+    /// The name the step right after the fixed part searches descendants for (`..subnet_ids`).
+    pub fn descendant_past_prefix(&self) -> Option<&str> {
+        let fixed = |segment: &&Segment| {
+            matches!(segment, Segment::Selector(Selector::Name(_)))
+                || matches!(segment, Segment::Selector(Selector::Index(i)) if *i >= 0)
+        };
+        match self.query.segments.iter().find(|s| !fixed(s)) {
+            Some(Segment::Descendant(inner)) => match inner.as_ref() {
+                Segment::Selector(Selector::Name(name)) => Some(name.as_str()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Whether the step right after the fixed part selects among the members of the value
     /// there (`*`, `[*]`, a filter, a slice), rather than nothing more or its descendants.
     pub fn selects_members_past_prefix(&self) -> bool {

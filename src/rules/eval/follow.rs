@@ -347,13 +347,18 @@ fn tally<'a>(instances: &[Instance<'a>], distinct: &[Path], counted: &str) -> Ta
                     keys.insert(key);
                 }
                 Zone::Open(expression) => {
-                    // The same expression names the same zone, unless it depends on the instance.
+                    // The same expression names the same zone, unless it depends on the
+                    // instance, or is written in another instance of a module (whose
+                    // variables may differ).
                     let per_instance =
                         expression.contains("count.index") || expression.contains("each.");
                     open_keys.insert(if per_instance {
                         format!("{address}: {expression}")
                     } else {
-                        expression.clone()
+                        format!(
+                            "{}: {expression}",
+                            resource.address.module().unwrap_or_default()
+                        )
                     });
                     unevaluated
                         .entry(expression)

@@ -304,6 +304,19 @@ fn check_resource<'a>(
                     .collect(),
             )
         }
+        // Failing where the resource may not be made at all: the inputs do not decide.
+        (Outcome::Fail(notes), None) if resource.may_not_exist() => Outcome::Undetermined(
+            notes
+                .into_iter()
+                .map(|note| Note {
+                    message: format!(
+                        "{}, if it is made: its `count` or `for_each` is not known from these inputs",
+                        note.message
+                    ),
+                    ..note
+                })
+                .collect(),
+        ),
         (outcome, _) => outcome,
     };
     let (verdict, notes) = match outcome {

@@ -120,9 +120,7 @@ impl<'v, 'a> Here<'v, 'a> {
                 "`{}` is known only after apply",
                 self.qualified(&path.display())
             ))])
-        } else if let Some((at, expression)) =
-            self.expression_on_the_way(&prefix, path.selects_members_past_prefix())
-        {
+        } else if let Some((at, expression)) = self.expression_on_the_way(path) {
             let hidden = self.at(self.value.pointer(&at).unwrap_or(self.value), &at);
             Outcome::Undetermined(vec![hidden.note(format!(
                 "`{}` cannot be told: {}",
@@ -134,11 +132,12 @@ impl<'v, 'a> Here<'v, 'a> {
         }
     }
 
-    /// An expression payplat cannot evaluate that may hide a value at `relative`: the value of
-    /// something on the way, or a key of an object on the way that is an expression (and so
-    /// may be the one missing); and where the path goes on to select among the `members` of
-    /// the value at its end, any member that is one.
-    pub fn expression_on_the_way(&self, relative: &str, members: bool) -> Option<(String, String)> {
+    /// An expression payplat cannot evaluate that may hide what `path` selects: the value of
+    /// something on the way to its fixed part, or a key of an object on the way that is all
+    /// expression (and so may be the one missing); past the fixed part, a member of the value
+    /// there that is one where the path selects among its members, or, where it searches
+    /// descendants by name, a descendant of that name that is one.
+    pub fn expression_on_the_way(&self, path: &Path) -> Option<(String, String)> {
         let hiding = |value: &Value| -> Option<String> {
             match value {
                 Value::String(text) if is_expression(text) => Some(text.clone()),
@@ -150,28 +149,27 @@ impl<'v, 'a> Here<'v, 'a> {
         };
         let mut value = self.value;
         let mut at = String::new();
-        for token in relative.split('/').skip(1) {
-            let token = crate::pointer::unescape(token);
-            if let Some(expression) = value.as_str().filter(|t| is_expression(t)) {
-                return Some((at, expression.to_owned()));
+        for token in path.static_prefix().split('/').skip(1) {
+            if let Some(expression) = hiding(value) {
+                return Some((at, expression));
             }
+            let token = crate::pointer::unescape(token);
             let next = match value {
                 Value::Object(members) => members.get(token.as_ref()),
                 Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };
-            match next {
-                Some(next) => {
-                    at = crate::pointer::join(&at, &token);
-                    value = next;
-                }
-                None => return hiding(value).map(|expression| (at, expression)),
-            }
+            let Some(next) = next else { return None };
+            at = crate::pointer::join(&at, &token);
+            value = next;
         }
         if let Some(found) = hiding(value) {
             return Some((at, found));
         }
-        if !members {
+        if let Some(name) = path.descendant_past_prefix() {
+            return descendant_expression(value, name).map(|expression| (at, expression));
+        }
+        if !path.selects_members_past_prefix() {
             return None;
         }
         let mut members: Box<dyn Iterator<Item = &Value>> = match value {
@@ -190,6 +188,22 @@ impl<'v, 'a> Here<'v, 'a> {
             context if context.is_empty() => path.to_owned(),
             context => format!("{context}.{path}"),
         }
+    }
+}
+
+/// A member named `name` at any depth of `value` that is an expression, or an object key on the
+/// way that is all expression.
+fn descendant_expression(value: &Value, name: &str) -> Option<String> {
+    match value {
+        Value::Object(members) => members.iter().find_map(|(key, member)| match member {
+            _ if is_token(key) => Some(key.clone()),
+            Value::String(text) if key == name && is_expression(text) => Some(text.clone()),
+            other => descendant_expression(other, name),
+        }),
+        Value::Array(items) => items
+            .iter()
+            .find_map(|item| descendant_expression(item, name)),
+        _ => None,
     }
 }
 
@@ -372,8 +386,7 @@ impl<'a> Scope<'_, 'a> {
             ]);
         }
         if nodes.is_empty()
-            && let Some((_, expression)) = here
-                .expression_on_the_way(&path.static_prefix(), path.selects_members_past_prefix())
+            && let Some((_, expression)) = here.expression_on_the_way(path)
         {
             return Outcome::Undetermined(vec![here.note(format!(
                 "`{}` cannot be told: {}",
