@@ -3,8 +3,8 @@
 //!
 //! Every configuration fixture (`*.tf.json`, CDKTF synths, and module directories of them) is
 //! checked by every built-in rule, then checked again once for each value in it (a resource's
-//! attribute at any depth, a block, a local, a variable's default, a module call's argument)
-//! replaced by `${var.unknown}`, which no input sets. Every plan fixture is checked again once for
+//! attribute at any depth, a dynamic block's `for_each`, a local, a module call's argument)
+//! replaced by `${var.unknown}`, which no input sets, and each variable without its default. Every plan fixture is checked again once for
 //! each value of a planned change made known only after apply (`after_unknown`).
 
 use payplat::check::load_inputs;
@@ -187,6 +187,19 @@ fn leaves(value: &Value, at: &str, out: &mut Vec<String>) {
 /// In a block with `count` or `for_each`, each instance's value is its own unknown.
 fn made_unknown(document: &Value, at: &str) -> Value {
     let mut document = document.clone();
+    // A variable's default is a literal, never an expression: unknown, the variable has none.
+    if let Some(variable) = at
+        .strip_suffix("/default")
+        .filter(|v| v.starts_with("/variable/"))
+    {
+        document
+            .pointer_mut(variable)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove("default");
+        return document;
+    }
     let Some(rest) = at.strip_prefix("/resource_changes/") else {
         let depth = if at.starts_with("/module/") { 3 } else { 4 };
         let block: String = at.split('/').take(depth).collect::<Vec<_>>().join("/");
@@ -304,12 +317,17 @@ fn no_unknown_value_turns_a_pass_into_a_fail_or_a_fail_into_a_pass() {
                     let after = verdicts(&rules, &input);
                     for (check, was) in &before {
                         // Instances whose keys became unknown are checked as their block.
-                        let block = (check.0.clone(), keyless(&check.1));
-                        let now = after
-                            .get(check)
-                            .or_else(|| after.get(&block))
-                            .copied()
-                            .unwrap_or(Verdict::Pass);
+                        let block =
+                            |(rule, address): &(String, String)| (rule.clone(), keyless(address));
+                        let now = after.get(check).copied().or_else(|| {
+                            let mut same = after
+                                .iter()
+                                .filter(|(c, _)| block(c) == block(check))
+                                .map(|(_, v)| *v);
+                            let undetermined = same.clone().find(|v| *v == Verdict::Undetermined);
+                            undetermined.or_else(|| same.next())
+                        });
+                        let now = now.unwrap_or(Verdict::Pass);
                         if matches!(
                             (was, now),
                             (Verdict::Pass, Verdict::Fail) | (Verdict::Fail, Verdict::Pass)

@@ -57,6 +57,20 @@ pub(super) fn evaluate_resources(
     document.made = made;
 }
 
+/// Marks the resources of a module instance that may not be made (its call's `count` or
+/// `for_each` is not known) as ones whose own count is not known.
+pub(super) fn may_not_be_made(document: &mut Document) {
+    for resource in &mut document.resources {
+        if let Value::Object(members) = &mut *resource.values {
+            members.remove("for_each");
+            members.insert(
+                "count".to_owned(),
+                Value::String("${count.of_the_module_call}".to_owned()),
+            );
+        }
+    }
+}
+
 /// The instances of a resource or module call whose `count` or `for_each` these inputs know.
 pub(super) fn instance_keys(
     count: Option<&Value>,

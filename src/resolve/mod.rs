@@ -71,6 +71,9 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
     for (at, instance) in tree.instances.iter().enumerate() {
         let names = tree.view(at);
         for &i in &instance.documents {
+            if instance.uncertain {
+                instances::may_not_be_made(&mut documents[i]);
+            }
             instances::evaluate_resources(
                 &mut documents[i],
                 &names,

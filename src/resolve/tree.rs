@@ -62,6 +62,9 @@ pub(super) struct Instance {
     parent: Option<(usize, Map<String, Value>)>,
     /// Which instance of a call with `count` or `for_each` it is.
     key: Option<InstanceKey>,
+    /// Whether it stands for the instances of a call whose `count` or `for_each` is not known:
+    /// there may be none.
+    pub uncertain: bool,
     /// The call's key in `.terraform/modules/modules.json` (`eks.fargate_profile`).
     call_key: String,
     children: HashMap<String, Call>,
@@ -98,6 +101,7 @@ impl Instance {
             documents,
             parent: None,
             key: None,
+            uncertain: false,
             call_key: String::new(),
             children: HashMap::new(),
             declared: HashMap::new(),
@@ -242,21 +246,19 @@ impl Tree {
                 ));
                 continue;
             }
+            let mut uncertain = false;
             let keys = if body.contains_key("count") || body.contains_key("for_each") {
                 let view = self.view(parent);
                 let keys = instance_keys(body.get("count"), body.get("for_each"), &view);
                 // What was evaluated before every call was added may have missed their outputs.
                 self.instances[parent].evaluated.borrow_mut().clear();
-                match keys {
-                    Some(keys) => Some(keys),
-                    None => {
-                        notes.push(format!(
-                            "{path} has a `count` or `for_each` these inputs do not decide: which instances it has, and what they output, is unknown"
-                        ));
-                        self.instances[parent].children.insert(name, Call::Unknown);
-                        continue;
-                    }
+                if keys.is_none() {
+                    notes.push(format!(
+                        "{path} has a `count` or `for_each` these inputs do not decide: its resources are checked once, as ones that may not be made, and what it outputs is unknown"
+                    ));
+                    uncertain = true;
                 }
+                keys
             } else {
                 None
             };
@@ -291,6 +293,7 @@ impl Tree {
                 );
                 child.parent = Some((parent, arguments.clone()));
                 child.key = key.clone();
+                child.uncertain = uncertain;
                 child.call_key = call_key.clone();
                 let index = self.instances.len();
                 self.instances.push(child);
@@ -300,6 +303,7 @@ impl Tree {
                 ancestors.pop();
             }
             let call = match (keys, added.as_slice()) {
+                _ if uncertain => Call::Unknown,
                 (None, [(None, index)]) => Call::One(*index),
                 (Some(keys), _) if added.len() == keys.len() => Call::Keyed(
                     added

@@ -145,7 +145,7 @@ fn rendered(index: &ModuleIndex, document: &Resource, depth: usize) -> Result<Va
         statements.extend(statements_of(&source));
     }
     for statement in blocks(values.get("statement"), "statement")? {
-        merge(&mut statements, statement_to_iam(statement)?);
+        merge(&mut statements, statement_to_iam(statement)?)?;
     }
     for overriding in documents(
         values.get("override_policy_documents"),
@@ -153,26 +153,41 @@ fn rendered(index: &ModuleIndex, document: &Resource, depth: usize) -> Result<Va
     )? {
         let overriding = policy(index, document, overriding, depth + 1)?;
         for statement in statements_of(&overriding) {
-            merge(&mut statements, statement);
+            merge(&mut statements, statement)?;
         }
     }
     Ok(serde_json::json!({"Version": "2012-10-17", "Statement": Value::Array(statements)}))
 }
 
-/// Adds a statement, replacing one of the same non-empty `Sid`.
-fn merge(statements: &mut Vec<Value>, statement: Value) {
-    let sid = statement
-        .get("Sid")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty());
+/// Adds a statement, replacing one of the same non-empty `Sid`; where a `Sid` is not known,
+/// which it replaces cannot be told.
+fn merge(statements: &mut Vec<Value>, statement: Value) -> Result<(), String> {
+    let sid_of = |statement: &Value| {
+        statement
+            .get("Sid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let unknown = std::iter::once(&statement)
+        .chain(statements.iter())
+        .filter_map(sid_of)
+        .find(|sid| !expr::template_spans(sid).is_empty());
+    if let (Some(unknown), false) = (unknown, statements.is_empty()) {
+        return Err(format!(
+            "merges statements by `Sid`, and `{unknown}` is not known here"
+        ));
+    }
+    let sid = sid_of(&statement);
     match sid.and_then(|sid| {
         statements
             .iter()
-            .position(|s| s.get("Sid").and_then(Value::as_str) == Some(sid))
+            .position(|s| sid_of(s).as_ref() == Some(&sid))
     }) {
         Some(at) => statements[at] = statement,
         None => statements.push(statement),
     }
+    Ok(())
 }
 
 fn statements_of(policy: &Value) -> Vec<Value> {

@@ -224,6 +224,30 @@ impl<'a> Scope<'_, 'a> {
                 ends.open(why.clone());
             }
         }
+        // Resources that name one by a value written out may name the subject, whose own name is
+        // not known here.
+        let unnamed = NAMING_ATTRIBUTES.iter().find(|key| {
+            subject
+                .values
+                .get(key)
+                .and_then(|v| v.as_str())
+                .is_some_and(is_expression)
+                || subject.unknown.iter().any(|u| u == &format!("/{key}"))
+        });
+        if let Some(key) = unnamed {
+            let mut by_name: Vec<usize> = incoming.by_name.values().flatten().copied().collect();
+            by_name.sort_unstable();
+            by_name.dedup();
+            for i in by_name.into_iter().filter(|i| !connected.contains(i)) {
+                let other = incoming.others[i].resource;
+                if !std::ptr::eq(other, subject) {
+                    ends.open(format!(
+                        "`{}` may name this resource, whose `{key}` is not known here",
+                        other.address
+                    ));
+                }
+            }
+        }
         ends
     }
 

@@ -159,7 +159,7 @@ impl<'v, 'a> Here<'v, 'a> {
                 Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };
-            let Some(next) = next else { return None };
+            let next = next?;
             at = crate::pointer::join(&at, &token);
             value = next;
         }
@@ -406,9 +406,15 @@ impl<'a> Scope<'_, 'a> {
                     Some(Outcome::Fail(_)) => Some(false),
                     Some(Outcome::Undetermined(_)) => None,
                 };
-                match (applies, self.check(check, &node)) {
+                let outcome = self.check(check, &node);
+                // An entry that may not qualify decides neither a failing `each` nor a `some`.
+                let undecided = matches!(
+                    (&outcome, quantifier),
+                    (Outcome::Fail(_), _) | (Outcome::Pass(_), Quantifier::Some)
+                );
+                match (applies, outcome) {
                     (Some(false), _) => None,
-                    (None, Outcome::Fail(_)) => Some(Outcome::Undetermined(vec![node.note(format!(
+                    (None, _) if undecided => Some(Outcome::Undetermined(vec![node.note(format!(
                         "cannot tell whether the check applies to `{}`: part of it is known only after apply or is an expression",
                         node.name()
                     ))])),
