@@ -614,6 +614,11 @@ impl Evaluator<'_> {
                 return Err(last);
             }
             "file" | "templatefile" => return self.read_file(call),
+            "slice" => {
+                if let Some(elements) = self.slice_of_reference(call) {
+                    return Ok(elements);
+                }
+            }
             "can" => {
                 return match call.args.as_slice() {
                     [argument] => match self.expression(argument) {
@@ -657,6 +662,34 @@ impl Evaluator<'_> {
 
     /// `file(path)`, and `templatefile(path, vars)`: the file's text as a template whose only
     /// names are `vars`.
+    /// `slice(REFERENCE, 0, 3)` of a list not known here is the list of its elements,
+    /// `[REFERENCE[0], REFERENCE[1], REFERENCE[2]]`: what stays unknown is which values they
+    /// are, not that they are the list's first three (so `data.aws_availability_zones.x.names`
+    /// sliced gives distinct zones).
+    fn slice_of_reference(&self, call: &FuncCall) -> Option<Partial> {
+        let [list, start, end] = call.args.as_slice() else {
+            return None;
+        };
+        let list = self.expression(list).ok().filter(Partial::is_token)?;
+        let text = list.value.as_str()?;
+        let reference = text[2..text.len() - 1].trim();
+        if expr::references(reference).as_slice() != [reference] {
+            return None;
+        }
+        let index = |bound: &Expression| {
+            let value = self.known(bound).ok()?.value;
+            functions::to_number(&value).filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        };
+        let (start, end) = (index(start)? as usize, index(end)? as usize);
+        let elements = (start..end.max(start))
+            .map(|i| Value::String(format!("${{{reference}[{i}]}}")))
+            .collect();
+        Some(Partial {
+            value: Value::Array(elements),
+            tokens: true,
+        })
+    }
+
     fn read_file(&self, call: &FuncCall) -> Evaluated {
         let name = call.name.name.as_str();
         let (path, vars) = match (name, call.args.as_slice()) {
