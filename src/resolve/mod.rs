@@ -11,6 +11,7 @@ mod dynamic;
 pub(crate) mod evaluate;
 mod functions;
 mod instances;
+mod sources;
 mod tree;
 mod types;
 
@@ -64,7 +65,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
         let assigned = if first.path == Path::new("<stdin>") {
             BTreeMap::new()
         } else {
-            tree::variable_files(&directory, &mut resolved.errors)
+            sources::variable_files(&directory, &mut resolved.errors)
         };
         roots.push(tree.add_root(group, directory, documents, assigned, &mut resolved.notes));
     }
