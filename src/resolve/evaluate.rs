@@ -8,11 +8,13 @@
 //! the expression's text (the form CDKTF writes), so the rules read it as the reference it is.
 
 use super::functions;
+use operators::{binary_operation, decided_by_one_side, element, member};
+
+mod operators;
 use crate::expr;
 use crate::model::Hop;
 use hcl::expr::{
-    BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, Operation, TraversalOperator,
-    UnaryOperator,
+    Expression, ForExpr, FuncCall, ObjectKey, Operation, TraversalOperator, UnaryOperator,
 };
 use hcl::template::{Element, Template};
 use serde_json::{Map, Number, Value};
@@ -817,91 +819,6 @@ impl Evaluator<'_> {
     }
 }
 
-fn member(value: &Value, name: &str) -> Result<Value, Stop> {
-    match value {
-        Value::Object(members) => members
-            .get(name)
-            .cloned()
-            .ok_or_else(|| Stop::Invalid(format!("no attribute or key `{name}`"))),
-        _ => Err(Stop::Invalid(format!(
-            "`{name}` is read from a value that is not an object"
-        ))),
-    }
-}
-
-fn element(value: &Value, index: &Number) -> Result<Value, Stop> {
-    let items = value
-        .as_array()
-        .ok_or_else(|| Stop::Invalid("an index into a value that is not a list".to_owned()))?;
-    index
-        .as_u64()
-        .and_then(|i| items.get(usize::try_from(i).ok()?))
-        .cloned()
-        .ok_or_else(|| Stop::Invalid(format!("index {index} is out of range")))
-}
-
-/// What Terraform decides from one known side, whatever the other: `false && x`, `true || x`,
-/// and whether a structure (known in shape, not in every part) is `null`.
-fn decided_by_one_side(operator: BinaryOperator, lhs: &Evaluated, rhs: &Evaluated) -> Option<bool> {
-    let known = |side: &Evaluated| match side {
-        Ok(side) if !side.tokens => Some(side.value.clone()),
-        _ => None,
-    };
-    let shaped =
-        |side: &Evaluated| matches!(side, Ok(side) if !side.is_token() && !side.value.is_null());
-    match operator {
-        BinaryOperator::And => [lhs, rhs]
-            .iter()
-            .any(|side| known(side) == Some(Value::Bool(false)))
-            .then_some(false),
-        BinaryOperator::Or => [lhs, rhs]
-            .iter()
-            .any(|side| known(side) == Some(Value::Bool(true)))
-            .then_some(true),
-        BinaryOperator::Eq | BinaryOperator::NotEq => {
-            let null_against = |null: &Evaluated, other: &Evaluated| {
-                known(null) == Some(Value::Null) && shaped(other) && known(other).is_none()
-            };
-            (null_against(lhs, rhs) || null_against(rhs, lhs))
-                .then_some(operator == BinaryOperator::NotEq)
-        }
-        _ => None,
-    }
-}
-
-fn binary_operation(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, Stop> {
-    use BinaryOperator as B;
-    let wrong = || Stop::Invalid(format!("wrong operand types for `{operator:?}`"));
-    Ok(match operator {
-        B::Eq => Value::Bool(lhs == rhs),
-        B::NotEq => Value::Bool(lhs != rhs),
-        B::And | B::Or => match (lhs, rhs) {
-            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if operator == B::And {
-                *a && *b
-            } else {
-                *a || *b
-            }),
-            _ => return Err(wrong()),
-        },
-        _ => {
-            let a = functions::to_number(lhs).ok_or_else(wrong)?;
-            let b = functions::to_number(rhs).ok_or_else(wrong)?;
-            match operator {
-                B::Less => Value::Bool(a < b),
-                B::LessEq => Value::Bool(a <= b),
-                B::Greater => Value::Bool(a > b),
-                B::GreaterEq => Value::Bool(a >= b),
-                B::Plus => functions::number(a + b),
-                B::Minus => functions::number(a - b),
-                B::Mul => functions::number(a * b),
-                B::Div if b != 0.0 => functions::number(a / b),
-                B::Mod if b != 0.0 => functions::number(a % b),
-                _ => return Err(Stop::Invalid("division by zero".to_owned())),
-            }
-        }
-    })
-}
-
 /// What building a value costs: a unit per value, and per 64 bytes of text.
 fn cost(value: &Value) -> usize {
     match value {
@@ -927,111 +844,4 @@ pub(crate) fn contains_token(value: &Value) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// `var.azs` and `var.enabled` are set.
-    struct Fixture;
-
-    impl Names for Fixture {
-        fn variable(&self, name: &str) -> Evaluated {
-            match name {
-                "azs" => Ok(Partial::known(json!(["a", "b", "c"]))),
-                "enabled" => Ok(Partial::known(json!(false))),
-                _ => Err(Stop::Unknown),
-            }
-        }
-
-        fn local(&self, _: &str) -> Evaluated {
-            Err(Stop::Unknown)
-        }
-    }
-
-    fn value(text: &str) -> Value {
-        evaluate_string(text, &Fixture)
-            .unwrap_or_else(|stop| panic!("{text}: {stop:?}"))
-            .value
-    }
-
-    #[test]
-    fn known_values_are_computed() {
-        assert_eq!(value("${length(var.azs) + 1}"), json!(4));
-        assert_eq!(value("${var.enabled ? 1 : 0}"), json!(0));
-        assert_eq!(
-            value("${[for i, az in var.azs : \"${az}-${i}\" if az != \"b\"]}"),
-            json!(["a-0", "c-2"])
-        );
-        assert_eq!(
-            value("${{for az in var.azs : az => upper(az)}}"),
-            json!({"a": "A", "b": "B", "c": "C"})
-        );
-        assert_eq!(
-            value("zone ${var.azs[1]} of ${length(var.azs)}"),
-            json!("zone b of 3")
-        );
-        assert_eq!(value("${try(var.azs[7], \"none\")}"), json!("none"));
-        assert_eq!(value("${can(var.azs[7])}"), json!(false));
-        assert_eq!(
-            value("$${not.an.expression}"),
-            json!("$${not.an.expression}")
-        );
-    }
-
-    #[test]
-    fn unknown_parts_stay_references_inside_known_structure() {
-        assert_eq!(
-            value(
-                "${jsonencode({Principal = {Federated = aws_iam_openid_connect_provider.eks.arn}, N = 2})}"
-            ),
-            json!(
-                r#"{"N":2,"Principal":{"Federated":"${aws_iam_openid_connect_provider.eks.arn}"}}"#
-            )
-        );
-        assert_eq!(
-            value("${[for az in var.azs : aws_subnet.private[az].id]}"),
-            json!([
-                "${aws_subnet.private[\"a\"].id}",
-                "${aws_subnet.private[\"b\"].id}",
-                "${aws_subnet.private[\"c\"].id}"
-            ])
-        );
-        assert_eq!(
-            value("${replace(aws_x.y.url, \"https://\", \"\")}:sub"),
-            json!("${replace(aws_x.y.url, \"https://\", \"\")}:sub")
-        );
-        // What stays unknown is written back with its known parts in.
-        assert_eq!(
-            value("${upper(aws_x.y.name)}"),
-            json!("${upper(aws_x.y.name)}")
-        );
-        assert_eq!(value("${var.unset ? 1 : 0}"), json!("${var.unset ? 1 : 0}"));
-        assert_eq!(
-            value("${element(data.aws_availability_zones.all.names, length(var.azs) - 1)}"),
-            json!("${element(data.aws_availability_zones.all.names, 2)}")
-        );
-        // A whole unknown argument may be a list of any length.
-        assert_eq!(value("${length(var.unset)}"), json!("${length(var.unset)}"));
-        assert_eq!(
-            value("${length(aws_subnet.x[*].id)}"),
-            json!("${length(aws_subnet.x[*].id)}")
-        );
-    }
-
-    #[test]
-    fn what_terraform_would_reject_is_invalid_not_guessed() {
-        assert!(matches!(
-            evaluate_string("${var.azs[7]}", &Fixture),
-            Err(Stop::Invalid(_))
-        ));
-        assert!(matches!(
-            evaluate_string("${1 +}", &Fixture),
-            Err(Stop::Invalid(_))
-        ));
-        let deep = format!("${{{}1{}}}", "(".repeat(10_000), ")".repeat(10_000));
-        assert!(matches!(
-            evaluate_string(&deep, &Fixture),
-            Err(Stop::Invalid(_))
-        ));
-    }
-}
+mod tests;

@@ -9,6 +9,7 @@ mod compare;
 mod connect;
 pub(crate) use connect::Incoming;
 mod follow;
+mod hidden;
 pub(crate) mod outcome;
 mod schedule;
 mod scope;

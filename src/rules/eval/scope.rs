@@ -1,9 +1,8 @@
 //! Where a check stands while it runs, and the checks that move it: `each`/`some`, `decode`.
 
 use super::outcome::{Note, Outcome};
-use super::values::{attribute_name, is_expression, is_unknown, under, unevaluated};
+use super::values::{attribute_name, is_unknown, under, unevaluated};
 use crate::model::{REDACTED, Resource};
-use crate::resolve::evaluate::is_token;
 use crate::rules::decode;
 use crate::rules::index::ModuleIndex;
 use crate::rules::schema::{Arg, Check, CheckKind, DecodeAs, Path, Quantifier};
@@ -120,7 +119,9 @@ impl<'v, 'a> Here<'v, 'a> {
                 "`{}` is known only after apply",
                 self.qualified(&path.display())
             ))])
-        } else if let Some((at, expression)) = self.expression_on_the_way(path) {
+        } else if let Some((at, expression)) =
+            super::hidden::expression_on_the_way(self.value, path)
+        {
             let hidden = self.at(self.value.pointer(&at).unwrap_or(self.value), &at);
             Outcome::Undetermined(vec![hidden.note(format!(
                 "`{}` cannot be told: {}",
@@ -132,78 +133,12 @@ impl<'v, 'a> Here<'v, 'a> {
         }
     }
 
-    /// An expression payplat cannot evaluate that may hide what `path` selects: the value of
-    /// something on the way to its fixed part, or a key of an object on the way that is all
-    /// expression (and so may be the one missing); past the fixed part, a member of the value
-    /// there that is one where the path selects among its members, or, where it searches
-    /// descendants by name, a descendant of that name that is one.
-    pub fn expression_on_the_way(&self, path: &Path) -> Option<(String, String)> {
-        let hiding = |value: &Value| -> Option<String> {
-            match value {
-                Value::String(text) if is_expression(text) => Some(text.clone()),
-                // A key that is all expression may be any key; one with text around its
-                // expression (`${…}:sub`) is told apart by that text.
-                Value::Object(members) => members.keys().find(|k| is_token(k)).cloned(),
-                _ => None,
-            }
-        };
-        let mut value = self.value;
-        let mut at = String::new();
-        for token in path.static_prefix().split('/').skip(1) {
-            if let Some(expression) = hiding(value) {
-                return Some((at, expression));
-            }
-            let token = crate::pointer::unescape(token);
-            let next = match value {
-                Value::Object(members) => members.get(token.as_ref()),
-                Value::Array(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
-                _ => None,
-            };
-            let next = next?;
-            at = crate::pointer::join(&at, &token);
-            value = next;
-        }
-        if let Some(found) = hiding(value) {
-            return Some((at, found));
-        }
-        if let Some(name) = path.descendant_past_prefix() {
-            return descendant_expression(value, name).map(|expression| (at, expression));
-        }
-        if !path.selects_members_past_prefix() {
-            return None;
-        }
-        let mut members: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Object(members) => Box::new(members.values()),
-            Value::Array(items) => Box::new(items.iter()),
-            _ => Box::new(std::iter::empty()),
-        };
-        members
-            .find_map(|member| member.as_str().filter(|t| is_expression(t)))
-            .map(|expression| (at, expression.to_owned()))
-    }
-
     /// An attribute path relative to here, as users read it.
     pub fn qualified(&self, path: &str) -> String {
         match self.name() {
             context if context.is_empty() => path.to_owned(),
             context => format!("{context}.{path}"),
         }
-    }
-}
-
-/// A member named `name` at any depth of `value` that is an expression, or an object key on the
-/// way that is all expression.
-fn descendant_expression(value: &Value, name: &str) -> Option<String> {
-    match value {
-        Value::Object(members) => members.iter().find_map(|(key, member)| match member {
-            _ if is_token(key) => Some(key.clone()),
-            Value::String(text) if key == name && is_expression(text) => Some(text.clone()),
-            other => descendant_expression(other, name),
-        }),
-        Value::Array(items) => items
-            .iter()
-            .find_map(|item| descendant_expression(item, name)),
-        _ => None,
     }
 }
 
@@ -386,7 +321,7 @@ impl<'a> Scope<'_, 'a> {
             ]);
         }
         if nodes.is_empty()
-            && let Some((_, expression)) = here.expression_on_the_way(path)
+            && let Some((_, expression)) = super::hidden::expression_on_the_way(here.value, path)
         {
             return Outcome::Undetermined(vec![here.note(format!(
                 "`{}` cannot be told: {}",
