@@ -328,3 +328,142 @@ fn file_reads_only_the_configuration_s_own_files() {
         policy("escaping")
     );
 }
+
+#[test]
+fn module_calls_with_count_or_for_each_are_instances_whose_outputs_are_collections() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: Value| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content.to_string()).unwrap();
+    };
+    write(
+        "main.tf.json",
+        json!({
+            "variable": {"unset": {}},
+            "module": {
+                "repo": {"source": "./repo", "for_each": {"a": "alpha", "b": "beta"}, "name": "${each.value}"},
+                "logs": {"source": "./repo", "count": 2, "name": "log-${count.index}"},
+                "maybe": {"source": "./repo", "count": "${var.unset ? 1 : 0}", "name": "maybe"}
+            },
+            "locals": {"names": "${[for r in values(module.repo) : r.name]}"},
+            "resource": {"aws_ecr_repository": {"summary": {
+                "name": "${module.repo[\"b\"].name}-${module.logs[1].name}",
+                "tags": {"names": "${local.names}"},
+                "image_scanning_configuration": {"scan_on_push": true}}}}
+        }),
+    );
+    write(
+        "repo/main.tf.json",
+        json!({
+            "variable": {"name": {}},
+            "resource": {"aws_ecr_repository": {"this": {
+                "name": "${var.name}", "image_scanning_configuration": {"scan_on_push": true}}}},
+            "output": {"name": {"value": "${aws_ecr_repository.this.name}"}}
+        }),
+    );
+    let inputs = load_inputs(&[dir.path().to_owned()], false);
+    assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+    assert_eq!(
+        values(&inputs, "module.repo[\"a\"].aws_ecr_repository.this")["name"],
+        json!("alpha")
+    );
+    assert_eq!(
+        values(&inputs, "module.logs[1].aws_ecr_repository.this")["name"],
+        json!("log-1")
+    );
+    // An output that reads a resource stays that resource, named in its instance.
+    let summary = values(&inputs, "aws_ecr_repository.summary");
+    assert_eq!(
+        summary["name"],
+        json!(
+            "${module.repo[\"b\"].aws_ecr_repository.this.name}-${module.logs[1].aws_ecr_repository.this.name}"
+        )
+    );
+    assert_eq!(
+        summary["tags"]["names"],
+        json!([
+            "${module.repo[\"a\"].aws_ecr_repository.this.name}",
+            "${module.repo[\"b\"].aws_ecr_repository.this.name}"
+        ])
+    );
+    // Unknown instances: checked once, as a resource that may not be made, with a note.
+    let maybe = values(&inputs, "module.maybe.aws_ecr_repository.this");
+    assert!(maybe.get("count").is_some(), "{maybe}");
+    assert!(
+        inputs
+            .notes
+            .iter()
+            .any(|n| n.contains("module.maybe") && n.contains("do not decide")),
+        "{:?}",
+        inputs.notes
+    );
+}
+
+#[test]
+fn dynamic_blocks_expand_nested_with_their_iterators_and_stay_unknown_where_for_each_is() {
+    let dir = directory(&[(
+        "main.tf",
+        Value::String(
+            r#"
+variable "unset" {}
+
+locals {
+  rules = { push = ["a-*", "b-*"], continuous = ["c-*"] }
+}
+
+resource "aws_ecr_registry_scanning_configuration" "known" {
+  scan_type = "ENHANCED"
+  rule {
+    scan_frequency = "MANUAL"
+    repository_filter {
+      filter      = "z-*"
+      filter_type = "WILDCARD"
+    }
+  }
+  dynamic "rule" {
+    for_each = local.rules
+    iterator = frequency
+    content {
+      scan_frequency = upper(frequency.key)
+      dynamic "repository_filter" {
+        for_each = frequency.value
+        content {
+          filter      = "${frequency.key}/${repository_filter.value}"
+          filter_type = "WILDCARD"
+        }
+      }
+    }
+  }
+}
+
+resource "aws_ecr_registry_scanning_configuration" "unknown" {
+  scan_type = "ENHANCED"
+  dynamic "rule" {
+    for_each = var.unset
+    content {
+      scan_frequency = "SCAN_ON_PUSH"
+    }
+  }
+}
+"#
+            .to_owned(),
+        ),
+    )]);
+    let inputs = load(&dir, None);
+    assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+    let known = values(&inputs, "aws_ecr_registry_scanning_configuration.known");
+    assert_eq!(
+        known["rule"],
+        json!([
+            {"scan_frequency": "MANUAL", "repository_filter": {"filter": "z-*", "filter_type": "WILDCARD"}},
+            {"scan_frequency": "CONTINUOUS", "repository_filter": [{"filter": "continuous/c-*", "filter_type": "WILDCARD"}]},
+            {"scan_frequency": "PUSH", "repository_filter": [
+                {"filter": "push/a-*", "filter_type": "WILDCARD"},
+                {"filter": "push/b-*", "filter_type": "WILDCARD"}]}
+        ])
+    );
+    assert!(known.get("dynamic").is_none(), "{known}");
+    let unknown = values(&inputs, "aws_ecr_registry_scanning_configuration.unknown");
+    assert_eq!(unknown["rule"], json!("${var.unset}"), "{unknown}");
+}
