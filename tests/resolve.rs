@@ -467,3 +467,33 @@ resource "aws_ecr_registry_scanning_configuration" "unknown" {
     let unknown = values(&inputs, "aws_ecr_registry_scanning_configuration.unknown");
     assert_eq!(unknown["rule"], json!("${var.unset}"), "{unknown}");
 }
+
+#[test]
+fn a_count_or_for_each_built_to_exhaust_memory_is_read_as_not_known() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("m")).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_ecr_repository\" \"x\" {\n  count = 100000000\n  name  = \"x\"\n}\n\nmodule \"m\" {\n  source = \"./m\"\n  count  = 50000000\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("m/main.tf"),
+        "resource \"aws_cloudwatch_log_group\" \"l\" {}\n",
+    )
+    .unwrap();
+    let inputs = load_inputs(&[dir.path().to_owned()], false);
+    let resources: Vec<String> = inputs
+        .documents
+        .iter()
+        .flat_map(|d| &d.resources)
+        .map(|r| r.address.to_string())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "aws_ecr_repository.x",
+            "module.m.aws_cloudwatch_log_group.l"
+        ]
+    );
+}

@@ -71,6 +71,10 @@ pub(super) fn may_not_be_made(document: &mut Document) {
     }
 }
 
+/// The most instances one block or module call makes here: more are not a configuration but an
+/// input built to exhaust memory, and are read as instances not known.
+const MAX_INSTANCES: usize = 10_000;
+
 /// The instances of a resource or module call whose `count` or `for_each` these inputs know.
 pub(super) fn instance_keys(
     count: Option<&Value>,
@@ -80,12 +84,12 @@ pub(super) fn instance_keys(
     if let Some(count) = count {
         let count = evaluate_json(count, names).ok().filter(|v| !v.tokens)?;
         let count = functions::to_number(&count.value)?;
-        return (count >= 0.0 && count.fract() == 0.0)
+        return (count >= 0.0 && count.fract() == 0.0 && count <= MAX_INSTANCES as f64)
             .then(|| (0..count as u64).map(InstanceKey::Count).collect());
     }
     // The keys must be known; the values they carry may hold what is known only after apply.
     let is_expression = |key: &str| !crate::expr::template_spans(key).is_empty();
-    match evaluate_json(for_each?, names).ok()?.value {
+    let keys: Vec<InstanceKey> = match evaluate_json(for_each?, names).ok()?.value {
         Value::Object(members) if !members.keys().any(|k| is_expression(k)) => Some(
             members
                 .into_iter()
@@ -101,7 +105,8 @@ pub(super) fn instance_keys(
             })
             .collect(),
         _ => None,
-    }
+    }?;
+    (keys.len() <= MAX_INSTANCES).then_some(keys)
 }
 
 /// Which instance of a resource or module call: `count.index`, or `each.key` and `each.value`.

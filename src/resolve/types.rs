@@ -8,9 +8,24 @@ use hcl::expr::{Expression, ObjectKey};
 use serde_json::Value;
 use std::str::FromStr;
 
+/// How deeply a type constraint may nest: real ones nest a few levels.
+const MAX_NESTING: usize = 32;
+
 /// `value` with the defaults of `constraint` (a type expression) filled in; a constraint that
 /// does not parse leaves it as it is.
 pub(super) fn with_defaults(value: Value, constraint: &str) -> Value {
+    // The parser recurses per level: a hostile constraint nested without end is not read.
+    let mut depth = 0usize;
+    for byte in constraint.bytes() {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return value;
+        }
+    }
     match Expression::from_str(constraint) {
         Ok(constraint) => conform(value, &constraint),
         Err(_) => value,
@@ -144,5 +159,7 @@ mod tests {
             json!("${var.x}")
         );
         assert_eq!(with_defaults(json!({"a": 1}), "object({"), json!({"a": 1}));
+        let deep = format!("{}string{}", "list(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(with_defaults(json!([]), &deep), json!([]));
     }
 }
