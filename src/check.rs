@@ -41,6 +41,8 @@ pub struct Options {
     pub write_baseline: Option<PathBuf>,
     /// Record the SHA-256 of every input (evidence reports show them).
     pub digest: bool,
+    /// A module call whose code cannot be read is an input error (exit status 2).
+    pub require_modules: bool,
 }
 
 /// Why a check could not start.
@@ -73,6 +75,8 @@ pub struct Inputs {
     pub errors: Vec<LoadError>,
     /// Things skipped on purpose that the user may want to know about.
     pub notes: Vec<String>,
+    /// The module calls whose code could not be read.
+    pub unread_modules: Vec<crate::resolve::Unread>,
 }
 
 impl Inputs {
@@ -107,6 +111,7 @@ pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
     inputs.modules = resolved.modules;
     inputs.errors.extend(resolved.errors);
     inputs.notes.extend(resolved.notes);
+    inputs.unread_modules = resolved.unread;
     inputs
 }
 
@@ -128,6 +133,7 @@ pub struct Prepared {
     config: Config,
     baseline: Option<Baseline>,
     write_baseline: Option<PathBuf>,
+    require_modules: bool,
     started: Instant,
 }
 
@@ -192,6 +198,7 @@ pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
         config,
         baseline,
         write_baseline: options.write_baseline.clone(),
+        require_modules: options.require_modules,
         started,
     })
 }
@@ -209,7 +216,9 @@ impl Prepared {
         if let Some(path) = &self.write_baseline {
             Baseline::of(&findings).write(path)?;
         }
-        let status = if !self.inputs.errors.is_empty() {
+        let status = if !self.inputs.errors.is_empty()
+            || (self.require_modules && !self.inputs.unread_modules.is_empty())
+        {
             INPUT_ERROR
         } else if self.write_baseline.is_none() && findings.iter().any(|f| f.fails(self.fail_on)) {
             FINDINGS

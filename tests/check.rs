@@ -263,3 +263,25 @@ fn shell_completions_load_in_bash_and_the_man_page_is_roff() {
         "{page}"
     );
 }
+
+#[test]
+fn modules_that_could_not_be_read_are_said_in_words_and_fail_a_gate_that_requires_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"vpc\" {\n  source  = \"terraform-aws-modules/vpc/aws\"\n  version = \"~> 5.0\"\n}\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let (status, stdout, stderr) = payplat(&["check", path]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(stdout.contains("0 checked"), "{stdout}");
+    assert!(
+        stderr.contains("warning: nothing was checked: 1 module the inputs call could not be read: module.vpc (`terraform-aws-modules/vpc/aws`: not downloaded)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--require-modules"), "{stderr}");
+    let (status, _, stderr) = payplat(&["check", "--require-modules", path]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(stderr.contains("error: nothing was checked"), "{stderr}");
+}

@@ -57,6 +57,10 @@ pub(super) struct Args {
     report: Vec<(Format, PathBuf)>,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Exit with status 2 when a module the inputs call cannot be read (not downloaded: run
+    /// `terraform init` first), instead of checking without it.
+    #[arg(long)]
+    require_modules: bool,
 }
 
 pub(super) fn run(args: Args) -> Outcome {
@@ -72,6 +76,7 @@ pub(super) fn run(args: Args) -> Outcome {
         write_baseline: args.write_baseline.clone(),
         digest: args.format == Format::Evidence
             || args.report.iter().any(|(f, _)| *f == Format::Evidence),
+        require_modules: args.require_modules,
     };
     let prepared = check::prepare(&options)?;
     for note in &prepared.notes {
@@ -114,12 +119,54 @@ pub(super) fn run(args: Args) -> Outcome {
             write_stdout(|out| report::write(args.format, &report, out, color))?;
         }
     }
+    say_unread_modules(
+        &prepared.inputs,
+        ran.resources_checked,
+        args.require_modules,
+    );
     let status = ran.status;
     // The process ends here: the operating system takes back a large plan's model at once,
     // where dropping it would free it piece by piece (a tenth of a 100k-resource run).
     std::mem::forget(ran);
     std::mem::forget(prepared);
     Ok(ExitCode::from(status))
+}
+
+/// Modules the inputs call but payplat could not read, said in words: a gate that checked
+/// nothing must not look like one that passed.
+fn say_unread_modules(inputs: &check::Inputs, checked: usize, required: bool) {
+    let unread = &inputs.unread_modules;
+    if unread.is_empty() || (checked > 0 && !required) {
+        return;
+    }
+    let listed: Vec<String> = unread
+        .iter()
+        .take(5)
+        .map(|m| format!("{} (`{}`: {})", m.call, m.source, m.why))
+        .collect();
+    let more = match unread.len() {
+        n if n > 5 => format!(" and {} more", n - 5),
+        _ => String::new(),
+    };
+    let what = if checked == 0 {
+        "nothing was checked: "
+    } else {
+        ""
+    };
+    let verdict = if required { "error" } else { "warning" };
+    eprintln!(
+        "{verdict}: {what}{} the inputs call could not be read: {}{more}",
+        payplat::text::plural(unread.len(), "module"),
+        listed.join(", ")
+    );
+    eprintln!(
+        "  help: run `terraform init` where the root module is (payplat reads .terraform/modules), then check again{}",
+        if required {
+            ""
+        } else {
+            "; `--require-modules` makes this an error (exit status 2) for gates"
+        }
+    );
 }
 
 fn write_file(

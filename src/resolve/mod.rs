@@ -34,6 +34,20 @@ pub struct Resolved {
     pub errors: Vec<LoadError>,
     /// What the user should know: files that could not be joined, modules not followed.
     pub notes: Vec<String>,
+    /// The module calls whose code could not be read.
+    pub unread: Vec<Unread>,
+}
+
+/// A module call whose code could not be read: what it outputs is unknown, and its resources
+/// are not checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unread {
+    /// `module.vpc`, `module.eks.module.kms`.
+    pub call: String,
+    /// Its `source` as written.
+    pub source: String,
+    /// Why: not downloaded, or what reading it met.
+    pub why: String,
 }
 
 /// Joins the configuration files of each directory, reads the modules they call, and
@@ -91,6 +105,7 @@ pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
             .collect();
         resolved.modules.push(module);
     }
+    resolved.unread = tree.unread;
     context_last(documents, &mut resolved.modules);
     resolved.modules.sort();
     resolved

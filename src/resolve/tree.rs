@@ -47,6 +47,8 @@ enum Call {
 /// Every module instance of every root module.
 #[derive(Default)]
 pub(super) struct Tree {
+    /// The module calls whose code could not be read.
+    pub unread: Vec<super::Unread>,
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
@@ -238,6 +240,11 @@ impl Tree {
                 notes.push(format!(
                     "{path} (`{source}`) is not downloaded: run `terraform init` to read it; until then what it outputs is unknown"
                 ));
+                self.unread.push(super::Unread {
+                    call: path,
+                    source: source.to_owned(),
+                    why: "not downloaded".to_owned(),
+                });
                 continue;
             };
             if ancestors.len() > MAX_MODULE_DEPTH
@@ -265,6 +272,11 @@ impl Tree {
             } else {
                 None
             };
+            let source = body
+                .get("source")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
             let arguments: Map<String, Value> = body
                 .into_iter()
                 .filter(|(k, _)| !META_ARGUMENTS.contains(&k.as_str()))
@@ -282,6 +294,11 @@ impl Tree {
                     Ok(files) => files,
                     Err(error) => {
                         notes.push(format!("{path} is not followed: {error}"));
+                        self.unread.push(super::Unread {
+                            call: path,
+                            source: source.clone(),
+                            why: error,
+                        });
                         break;
                     }
                 };
