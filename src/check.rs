@@ -7,7 +7,8 @@ use crate::discover::discover;
 use crate::finding::{Checked, Finding, Severity};
 use crate::load::{Input, LoadError, load_all};
 use crate::model::Document;
-use crate::resolve::{Modules, resolve};
+use crate::resolve::fetch::Downloads;
+use crate::resolve::{Modules, resolve_fetching};
 use crate::rules::{Rule, RuleError, RuleSet, evaluate};
 use crate::triage::{self, Baseline, BaselineError};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,8 @@ pub struct Options {
     pub digest: bool,
     /// A module call whose code cannot be read is an input error (exit status 2).
     pub require_modules: bool,
+    /// Whether module sources that are neither local nor downloaded are fetched.
+    pub downloads: Downloads,
 }
 
 /// Why a check could not start.
@@ -94,6 +97,11 @@ impl Inputs {
 
 /// Finds and loads every input under `paths`.
 pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
+    load_inputs_fetching(paths, digest, Downloads::Off)
+}
+
+/// [`load_inputs`], fetching module sources as `downloads` says.
+pub fn load_inputs_fetching(paths: &[PathBuf], digest: bool, downloads: Downloads) -> Inputs {
     let discovered = discover(paths);
     let mut inputs = Inputs {
         errors: discovered.errors,
@@ -107,7 +115,7 @@ pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
         }
     }
     let read: Vec<&Path> = discovered.inputs.iter().map(Input::path).collect();
-    let resolved = resolve(&mut inputs.documents, &read);
+    let resolved = resolve_fetching(&mut inputs.documents, &read, downloads);
     inputs.modules = resolved.modules;
     inputs.errors.extend(resolved.errors);
     inputs.notes.extend(resolved.notes);
@@ -189,7 +197,11 @@ pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
         .as_deref()
         .map(Baseline::read)
         .transpose()?;
-    let inputs = load_inputs(&options.paths, options.digest);
+    let downloads = match options.downloads {
+        Downloads::Off if config.download_modules => Downloads::On,
+        chosen => chosen,
+    };
+    let inputs = load_inputs_fetching(&options.paths, options.digest, downloads);
     Ok(Prepared {
         rules,
         inputs,

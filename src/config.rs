@@ -134,6 +134,9 @@ pub struct Config {
     /// Findings set aside.
     #[serde(default)]
     pub suppress: Vec<Suppression>,
+    /// Fetch module sources that are neither local nor downloaded (`--download-modules`).
+    #[serde(default, alias = "download_modules")]
+    pub download_modules: bool,
     /// The file this came from, when there is one.
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -61,6 +61,13 @@ pub(super) struct Args {
     /// `terraform init` first), instead of checking without it.
     #[arg(long)]
     require_modules: bool,
+    /// Fetch the modules the inputs call that are neither local nor where `terraform init` put
+    /// them (registries, git, HTTPS archives) into the cache, as `terraform init` would.
+    #[arg(long)]
+    download_modules: bool,
+    /// Read fetched modules from the cache alone: touch no network.
+    #[arg(long)]
+    offline: bool,
 }
 
 pub(super) fn run(args: Args) -> Outcome {
@@ -77,6 +84,11 @@ pub(super) fn run(args: Args) -> Outcome {
         digest: args.format == Format::Evidence
             || args.report.iter().any(|(f, _)| *f == Format::Evidence),
         require_modules: args.require_modules,
+        downloads: match (args.offline, args.download_modules) {
+            (true, _) => payplat::resolve::fetch::Downloads::Offline,
+            (false, true) => payplat::resolve::fetch::Downloads::On,
+            (false, false) => payplat::resolve::fetch::Downloads::Off,
+        },
     };
     let prepared = check::prepare(&options)?;
     for note in &prepared.notes {

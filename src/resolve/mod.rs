@@ -9,6 +9,7 @@
 
 mod dynamic;
 pub(crate) mod evaluate;
+pub mod fetch;
 mod functions;
 mod instances;
 mod sources;
@@ -56,11 +57,22 @@ pub struct Unread {
 /// modules, are added to `documents`, context last ([`Document::context`]). `read` are the inputs
 /// already read, loaded or not.
 pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
+    resolve_fetching(documents, read, fetch::Downloads::Off)
+}
+
+/// [`resolve`], fetching the module sources that are neither local nor downloaded as
+/// `downloads` says.
+pub fn resolve_fetching(
+    documents: &mut Vec<Document>,
+    read: &[&Path],
+    downloads: fetch::Downloads,
+) -> Resolved {
     let mut resolved = Resolved::default();
     add_context(documents, read, &mut resolved.notes);
     let groups = group(documents, &mut resolved.notes);
     let called = called_directories(documents, &groups);
     let mut tree = Tree::default();
+    tree.fetcher = fetch::Fetcher::new(downloads);
     let mut roots = Vec::new();
     for group in groups {
         let first = &documents[group[0]];

@@ -49,6 +49,8 @@ enum Call {
 pub(super) struct Tree {
     /// The module calls whose code could not be read.
     pub unread: Vec<super::Unread>,
+    /// Where sources that are neither local nor downloaded come from, if they are fetched.
+    pub fetcher: Option<super::fetch::Fetcher>,
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
@@ -230,22 +232,36 @@ impl Tree {
                 "" => name.clone(),
                 outer => format!("{outer}.{name}"),
             };
-            let Some(directory) = module_directory(
+            let found = module_directory(
                 &self.instances[parent].directory,
                 &body,
                 &call_key,
                 downloaded,
-            ) else {
-                let source = body.get("source").and_then(Value::as_str).unwrap_or("?");
-                notes.push(format!(
-                    "{path} (`{source}`) is not downloaded: run `terraform init` to read it; until then what it outputs is unknown"
-                ));
-                self.unread.push(super::Unread {
-                    call: path,
-                    source: source.to_owned(),
-                    why: "not downloaded".to_owned(),
-                });
-                continue;
+            );
+            let directory = match (found, &self.fetcher) {
+                (Some(directory), _) => directory,
+                (None, fetcher) => {
+                    let source = body.get("source").and_then(Value::as_str).unwrap_or("?");
+                    let version = body.get("version").and_then(Value::as_str);
+                    let fetched = match fetcher {
+                        Some(fetcher) => fetcher.module(source, version),
+                        None => Err("not downloaded: run `terraform init` to read it, or check with --download-modules".to_owned()),
+                    };
+                    match fetched {
+                        Ok(directory) => directory,
+                        Err(why) => {
+                            notes.push(format!(
+                                "{path} (`{source}`) is not read: {why}; what it outputs is unknown"
+                            ));
+                            self.unread.push(super::Unread {
+                                call: path,
+                                source: source.to_owned(),
+                                why,
+                            });
+                            continue;
+                        }
+                    }
+                }
             };
             if ancestors.len() > MAX_MODULE_DEPTH
                 || ancestors.iter().any(|a| same_directory(a, &directory))
