@@ -1,0 +1,308 @@
+//! `payplat check --download-modules` against a module registry on loopback: the registry
+//! protocol end to end, the cache and `--offline`, credentials, and hostile answers refused.
+
+use assert_cmd::Command;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// One answer: status, headers, body.
+type Reply = (u16, Vec<(&'static str, String)>, Vec<u8>);
+/// The requests a server saw: path, and `Authorization` header.
+type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// A registry on loopback answering `routes` (by path), recording each request's path and
+/// `Authorization` header. It answers at most 100 requests, then stops.
+struct Server {
+    base: String,
+    seen: Seen,
+}
+
+fn serve(routes: HashMap<String, Reply>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(100) {
+            let Ok(mut stream) = stream else { continue };
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            let path = first.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let mut authorization = None;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("authorization")
+                {
+                    authorization = Some(value.trim().to_owned());
+                }
+            }
+            log.lock().unwrap().push((path.clone(), authorization));
+            let (status, headers, body) =
+                routes
+                    .get(&path)
+                    .cloned()
+                    .unwrap_or((404, Vec::new(), b"not found".to_vec()));
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    Server { base, seen }
+}
+
+/// A tar.gz of `files` (name, content).
+fn archive(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_path(name).unwrap();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append(&header, content.as_bytes()).unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+const MODULE: &str = r#"
+variable "name" {}
+
+resource "aws_ecr_repository" "this" {
+  name = var.name
+}
+"#;
+
+fn registry(archive_bytes: Vec<u8>) -> Server {
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/v1/modules/acme/ecr/aws/versions".to_owned(),
+        (
+            200,
+            Vec::new(),
+            br#"{"modules": [{"versions": [{"version": "1.0.0"}, {"version": "1.1.0"}, {"version": "2.0.0"}, {"version": "1.2.0-rc1"}]}]}"#.to_vec(),
+        ),
+    );
+    routes.insert(
+        "/v1/modules/acme/ecr/aws/1.1.0/download".to_owned(),
+        (
+            204,
+            vec![(
+                "X-Terraform-Get",
+                "/archives/ecr-1.1.0.tar.gz//modules/repository".to_owned(),
+            )],
+            Vec::new(),
+        ),
+    );
+    routes.insert(
+        "/archives/ecr-1.1.0.tar.gz".to_owned(),
+        (200, Vec::new(), archive_bytes),
+    );
+    serve(routes)
+}
+
+/// A root module calling the registry module, a CLI configuration pointing its host at
+/// `server`, and an empty cache.
+fn workspace(server: &Server) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("root")).unwrap();
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        "module \"ecr\" {\n  source  = \"registry.example.com/acme/ecr/aws\"\n  version = \"~> 1.0\"\n  name    = \"payments\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("terraformrc"),
+        format!(
+            "host \"registry.example.com\" {{\n  services = {{\n    \"modules.v1\" = \"{}/v1/modules/\"\n  }}\n}}\n\ncredentials \"127.0.0.1\" {{\n  token = \"loopback-token\"\n}}\n\ncredentials \"registry.example.com\" {{\n  token = \"other-host-token\"\n}}\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn check(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::cargo_bin("payplat")
+        .unwrap()
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", dir.join("terraformrc"))
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("HOME", dir)
+        .args(["check", "--color", "never"])
+        .args(args)
+        .arg("root")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_registry_module_is_fetched_once_and_then_read_from_the_cache() {
+    let server = registry(archive(&[
+        ("README.md", "# ecr\n"),
+        ("modules/repository/main.tf", MODULE),
+    ]));
+    let dir = workspace(&server);
+    let (status, stdout, stderr) = check(dir.path(), &["--download-modules"]);
+    assert_eq!(status, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "module.ecr.aws_ecr_repository.this: the repository does not scan images on push"
+        ),
+        "{stdout}\n{stderr}"
+    );
+    let seen = server.seen.lock().unwrap().clone();
+    let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1/modules/acme/ecr/aws/versions",
+            "/v1/modules/acme/ecr/aws/1.1.0/download",
+            "/archives/ecr-1.1.0.tar.gz"
+        ],
+        "the newest release `~> 1.0` allows, not the pre-release"
+    );
+    assert!(
+        seen.iter()
+            .all(|(_, auth)| auth.as_deref() == Some("Bearer loopback-token")),
+        "the token of the host asked, and only it: {seen:?}"
+    );
+    assert!(!stderr.contains("loopback-token"), "{stderr}");
+    assert!(
+        dir.path()
+            .join("cache/payplat/modules/registry/registry.example.com/acme/ecr/aws/1.1.0/main.tf")
+            .is_file()
+    );
+
+    // With the cache warm, no request; offline, the same.
+    for args in [&["--download-modules"][..], &["--offline"][..]] {
+        let (status, again, _) = check(dir.path(), args);
+        assert_eq!(status, Some(1));
+        assert_eq!(again.lines().count(), stdout.lines().count());
+        assert_eq!(server.seen.lock().unwrap().len(), 3, "{args:?}");
+    }
+}
+
+#[test]
+fn an_archive_that_escapes_is_refused_and_the_gate_can_require_it() {
+    // Written raw: the tar crate refuses to write `..`.
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let mut header = tar::Header::new_gnu();
+    let name = b"../../escaped.tf";
+    header.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+    header.set_size(MODULE.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder.append(&header, MODULE.as_bytes()).unwrap();
+    let server = registry(builder.into_inner().unwrap().finish().unwrap());
+    let dir = workspace(&server);
+    let (status, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("whose path leaves the module's directory: refused"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was checked"), "{stderr}");
+    let written: Vec<String> = walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() == "escaped.tf")
+        .map(|e| e.path().display().to_string())
+        .collect();
+    assert!(written.is_empty(), "{written:?}");
+    let (status, _, stderr) = check(dir.path(), &["--download-modules", "--require-modules"]);
+    assert_eq!(status, Some(2), "{stderr}");
+}
+
+#[test]
+fn redirects_away_from_https_or_without_end_are_refused() {
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/v1/modules/acme/ecr/aws/versions".to_owned(),
+        (
+            200,
+            Vec::new(),
+            br#"{"modules": [{"versions": [{"version": "1.0.0"}, {"version": "1.1.0"}]}]}"#
+                .to_vec(),
+        ),
+    );
+    routes.insert(
+        "/v1/modules/acme/ecr/aws/1.1.0/download".to_owned(),
+        (
+            204,
+            vec![("X-Terraform-Get", "/archives/away.tar.gz".to_owned())],
+            Vec::new(),
+        ),
+    );
+    routes.insert(
+        "/archives/away.tar.gz".to_owned(),
+        (
+            302,
+            vec![(
+                "Location",
+                "http://modules.example.com/ecr.tar.gz".to_owned(),
+            )],
+            Vec::new(),
+        ),
+    );
+    routes.insert(
+        "/v1/modules/acme/ecr/aws/1.0.0/download".to_owned(),
+        (
+            204,
+            vec![("X-Terraform-Get", "/loop.tar.gz".to_owned())],
+            Vec::new(),
+        ),
+    );
+    routes.insert(
+        "/loop.tar.gz".to_owned(),
+        (
+            302,
+            vec![("Location", "/loop.tar.gz".to_owned())],
+            Vec::new(),
+        ),
+    );
+    let server = serve(routes);
+    let dir = workspace(&server);
+    let (_, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert!(
+        stderr.contains("`http://modules.example.com/ecr.tar.gz` is not HTTPS"),
+        "{stderr}"
+    );
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        "module \"ecr\" {\n  source  = \"registry.example.com/acme/ecr/aws\"\n  version = \"1.0.0\"\n}\n",
+    )
+    .unwrap();
+    let (_, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert!(stderr.contains("redirects more than 5 times"), "{stderr}");
+}
