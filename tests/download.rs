@@ -18,9 +18,12 @@ type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
 struct Server {
     base: String,
     seen: Seen,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
 }
 
 fn serve(routes: HashMap<String, Reply>) -> Server {
+    let routes = Arc::new(Mutex::new(routes));
+    let answers = routes.clone();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let seen: Seen = Arc::default();
@@ -50,11 +53,12 @@ fn serve(routes: HashMap<String, Reply>) -> Server {
                 }
             }
             log.lock().unwrap().push((path.clone(), authorization));
-            let (status, headers, body) =
-                routes
-                    .get(&path)
-                    .cloned()
-                    .unwrap_or((404, Vec::new(), b"not found".to_vec()));
+            let (status, headers, body) = answers
+                .lock()
+                .unwrap()
+                .get(path.split('?').next().unwrap_or_default())
+                .cloned()
+                .unwrap_or((404, Vec::new(), b"not found".to_vec()));
             let mut head = format!(
                 "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
                 body.len()
@@ -67,7 +71,7 @@ fn serve(routes: HashMap<String, Reply>) -> Server {
             let _ = stream.write_all(&body);
         }
     });
-    Server { base, seen }
+    Server { base, seen, routes }
 }
 
 /// A tar.gz of `files` (name, content).
@@ -305,4 +309,131 @@ fn redirects_away_from_https_or_without_end_are_refused() {
     .unwrap();
     let (_, _, stderr) = check(dir.path(), &["--download-modules"]);
     assert!(stderr.contains("redirects more than 5 times"), "{stderr}");
+}
+
+#[test]
+fn a_registry_found_by_service_discovery_serves_a_module_that_calls_another() {
+    let server = serve(HashMap::new());
+    let host = server.base.trim_start_matches("http://").to_owned();
+    let platform = archive(&[(
+        "main.tf",
+        &format!(
+            "module \"logs\" {{\n  source  = \"{host}/acme/logs/aws\"\n  version = \">= 2.0, < 3.0\"\n}}\n"
+        ),
+    )]);
+    let mut logs = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    logs.start_file("main.tf", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    logs.write_all(
+        b"resource \"aws_cloudwatch_log_group\" \"this\" {\n  retention_in_days = 1\n}\n",
+    )
+    .unwrap();
+    let logs = logs.finish().unwrap().into_inner();
+    let versions = |list: &str| {
+        (
+            200,
+            Vec::new(),
+            format!(r#"{{"modules": [{{"versions": [{list}]}}]}}"#).into_bytes(),
+        )
+    };
+    let get = |to: &str| (204, vec![("X-Terraform-Get", to.to_owned())], Vec::new());
+    server.routes.lock().unwrap().extend([
+        ("/.well-known/terraform.json".to_owned(), (200, Vec::new(), br#"{"modules.v1": "/registry/"}"#.to_vec())),
+        ("/registry/acme/platform/aws/versions".to_owned(), versions(r#"{"version": "1.0.0"}"#)),
+        ("/registry/acme/platform/aws/1.0.0/download".to_owned(), get("/a/platform.tgz")),
+        ("/a/platform.tgz".to_owned(), (200, Vec::new(), platform)),
+        (
+            "/registry/acme/logs/aws/versions".to_owned(),
+            versions(r#"{"version": "1.0.0"}, {"version": "2.1.0"}, {"version": "2.2.0"}, {"version": "3.0.0"}"#),
+        ),
+        ("/registry/acme/logs/aws/2.2.0/download".to_owned(), get("../../../../../a/logs.zip")),
+        ("/a/logs.zip".to_owned(), (200, Vec::new(), logs)),
+    ]);
+    let dir = workspace(&server);
+    std::fs::remove_file(dir.path().join("terraformrc")).unwrap();
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        format!("module \"platform\" {{\n  source = \"{host}/acme/platform/aws\"\n}}\n"),
+    )
+    .unwrap();
+    let (status, stdout, stderr) = check(dir.path(), &["--download-modules"]);
+    assert_eq!(status, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("module.platform.module.logs.aws_cloudwatch_log_group.this"),
+        "{stdout}\n{stderr}"
+    );
+    let seen: Vec<String> = server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p.clone())
+        .collect();
+    assert!(
+        seen.contains(&"/registry/acme/logs/aws/2.2.0/download".to_owned()),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_git_source_is_cloned_at_its_tag() {
+    let git = |args: &[&str], at: &Path| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(at)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let repo = tempfile::tempdir().unwrap();
+    if !git(&["init", "--quiet", "-b", "main"], repo.path()) {
+        eprintln!("skipped: no git on this machine");
+        return;
+    }
+    std::fs::write(repo.path().join("main.tf"), MODULE).unwrap();
+    assert!(git(&["add", "main.tf"], repo.path()));
+    assert!(git(&["commit", "--quiet", "-m", "v1"], repo.path()));
+    assert!(git(&["tag", "v1.0.0"], repo.path()));
+    std::fs::write(repo.path().join("main.tf"), "# moved on\n").unwrap();
+    assert!(git(&["commit", "--quiet", "-am", "later"], repo.path()));
+    // A bare copy served as plain files (git's "dumb" HTTP protocol).
+    let served = tempfile::tempdir().unwrap();
+    let bare = served.path().join("ecr.git");
+    let (from, to) = (repo.path().to_str().unwrap(), bare.to_str().unwrap());
+    assert!(git(
+        &["clone", "--quiet", "--bare", from, to],
+        served.path()
+    ));
+    assert!(git(&["update-server-info"], &bare));
+    let mut routes = HashMap::new();
+    for entry in walkdir::WalkDir::new(&bare).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(served.path()).unwrap();
+            let content = std::fs::read(entry.path()).unwrap();
+            routes.insert(
+                format!("/{}", relative.display()),
+                (200, Vec::new(), content),
+            );
+        }
+    }
+    let server = serve(routes);
+    let dir = workspace(&server);
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        format!(
+            "module \"ecr\" {{\n  source = \"git::{}/ecr.git?ref=v1.0.0\"\n  name   = \"payments\"\n}}\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let (status, stdout, stderr) = check(dir.path(), &["--download-modules"]);
+    assert_eq!(status, Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("module.ecr.aws_ecr_repository.this"),
+        "{stdout}\n{stderr}"
+    );
 }

@@ -66,32 +66,34 @@ pub(crate) fn clone(url: &str, reference: Option<&str>, target: &Path) -> Result
         ))
     };
     let target_text = target.to_string_lossy();
-    match (reference, commit) {
-        (Some(_), Some(commit)) => {
+    match commit {
+        Some(commit) => {
             git(
                 &["clone", "--quiet", "--no-checkout", "--", url, &target_text],
                 None,
             )?;
             git(&["checkout", "--quiet", commit], Some(target))?;
         }
-        (Some(reference), None) => git(
-            &[
-                "clone",
-                "--quiet",
-                "--depth",
-                "1",
-                "--branch",
-                reference,
-                "--",
-                url,
-                &target_text,
-            ],
-            None,
-        )?,
-        (None, _) => git(
-            &["clone", "--quiet", "--depth", "1", "--", url, &target_text],
-            None,
-        )?,
+        None => {
+            let branch: Vec<&str> = reference.map(|r| vec!["--branch", r]).unwrap_or_default();
+            let shallow = [
+                &["clone", "--quiet", "--depth", "1"][..],
+                &branch,
+                &["--", url, &target_text],
+            ]
+            .concat();
+            // A server that cannot send part of the history (plain HTTP) sends all of it.
+            if git(&shallow, None).is_err() {
+                let _ = std::fs::remove_dir_all(target);
+                let full = [
+                    &["clone", "--quiet"][..],
+                    &branch,
+                    &["--", url, &target_text],
+                ]
+                .concat();
+                git(&full, None)?;
+            }
+        }
     }
     std::fs::remove_dir_all(target.join(".git"))
         .map_err(|e| format!("cannot write {}: {e}", target.display()))?;

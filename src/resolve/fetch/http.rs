@@ -134,7 +134,29 @@ pub(crate) fn joined(base: &str, location: &str) -> Result<String, String> {
         .unwrap_or_default();
     let directory = &path[..path.rfind('/').map_or(0, |at| at + 1)];
     let directory = if directory.is_empty() { "/" } else { directory };
-    Ok(format!("{origin}{directory}{location}"))
+    let (relative, query) = match location.split_once('?') {
+        Some((relative, query)) => (relative, format!("?{query}")),
+        None => (location, String::new()),
+    };
+    // `..` and `.` as RFC 3986 resolves them.
+    let joined = format!("{directory}{relative}");
+    let mut segments: Vec<&str> = Vec::new();
+    let mut parts = joined.split('/').skip(1).peekable();
+    while let Some(part) = parts.next() {
+        let last = parts.peek().is_none();
+        match part {
+            ".." => {
+                segments.pop();
+                if last {
+                    segments.push("");
+                }
+            }
+            "." if last => segments.push(""),
+            "." => {}
+            other => segments.push(other),
+        }
+    }
+    Ok(format!("{origin}/{}{query}", segments.join("/")))
 }
 
 /// A URL as shown to the user: without credentials written into it.
@@ -183,6 +205,14 @@ mod tests {
         assert_eq!(
             joined(base, "m.tgz").unwrap(),
             "https://r.example.com/v1/modules/a/b/c/1.0.0/m.tgz"
+        );
+        assert_eq!(
+            joined(base, "../../x/./m.tgz?archive=tgz").unwrap(),
+            "https://r.example.com/v1/modules/a/b/x/m.tgz?archive=tgz"
+        );
+        assert_eq!(
+            joined(base, "../../../../../../m.tgz").unwrap(),
+            "https://r.example.com/m.tgz"
         );
         assert_eq!(
             shown("https://user:pass@example.com/x"),

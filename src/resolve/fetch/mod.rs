@@ -183,9 +183,14 @@ impl Fetcher {
         })
     }
 
-    /// `https://HOST/.well-known/terraform.json`'s `modules.v1`, read against it.
+    /// `https://HOST/.well-known/terraform.json`'s `modules.v1`, read against it (plain HTTP
+    /// where the host is this machine).
     fn discover(&self, host: &str, config: &CliConfig) -> Result<String, String> {
-        let url = format!("https://{host}/.well-known/terraform.json");
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .any(|name| host == *name || host.starts_with(&format!("{name}:")));
+        let scheme = if loopback { "http" } else { "https" };
+        let url = format!("{scheme}://{host}/.well-known/terraform.json");
         let answer = self.http.get(&url, MAX_ANSWER, config)?;
         if answer.status != 200 {
             return Err(format!(
@@ -302,6 +307,13 @@ impl Source {
             return Source::Unsupported(format!("`{scheme}::` sources are not fetched by payplat"));
         }
         let parts: Vec<&str> = address.split('/').collect();
+        // A hostname may carry a port.
+        let host_valid = |host: &&str| {
+            host.contains('.')
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:[]".contains(c))
+        };
         let valid = |part: &&str| {
             !part.is_empty()
                 && part
@@ -313,9 +325,7 @@ impl Source {
                 host: PUBLIC_REGISTRY.to_owned(),
                 path: address.to_owned(),
             },
-            [host, rest @ ..]
-                if rest.len() == 3 && host.contains('.') && parts.iter().all(valid) =>
-            {
+            [host, rest @ ..] if rest.len() == 3 && host_valid(host) && rest.iter().all(valid) => {
                 Source::Registry {
                     host: host.to_lowercase(),
                     path: rest.join("/"),
