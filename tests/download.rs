@@ -437,3 +437,15 @@ fn a_git_source_is_cloned_at_its_tag() {
         "{stdout}\n{stderr}"
     );
 }
+
+#[test]
+fn an_archive_heavier_than_the_cap_is_refused_before_it_is_unpacked() {
+    let server = registry(vec![0x1f; (64 << 20) + 1]);
+    let dir = workspace(&server);
+    let (status, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("sends more than 67108864 bytes"),
+        "{stderr}"
+    );
+}
