@@ -449,3 +449,150 @@ fn an_archive_heavier_than_the_cap_is_refused_before_it_is_unpacked() {
         "{stderr}"
     );
 }
+
+/// A tar.gz of every file under `root`, as a registry would serve a module's repository.
+fn tree_archive(root: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(root).unwrap();
+            builder
+                .append_path_with_name(entry.path(), relative)
+                .unwrap();
+        }
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// Every finding of a JSON report, as rule, address and verdict, and how many resources were
+/// checked.
+fn verdicts(report: &str) -> (std::collections::BTreeSet<(String, String, String)>, u64) {
+    let report: serde_json::Value = serde_json::from_str(report).unwrap();
+    let findings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let field = |name: &str| f[name].as_str().unwrap_or_default().to_owned();
+            (field("rule"), field("address"), field("verdict"))
+        })
+        .collect();
+    (findings, report["summary"]["checked"].as_u64().unwrap())
+}
+
+#[test]
+fn the_eks_tutorial_gets_the_verdicts_terraform_init_would_give_it() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus-hcl");
+    if !corpus.is_dir() {
+        eprintln!("skipped: no {} beside the checkout", corpus.display());
+        return;
+    }
+    let tutorial = corpus.join("hashicorp__learn-terraform-provision-eks-cluster");
+    let repository =
+        |name: &str| corpus.join(format!("terraform-aws-modules__terraform-aws-{name}"));
+    let mut routes = HashMap::new();
+    for (name, version) in [("vpc", "5.8.1"), ("eks", "20.8.5"), ("iam", "5.39.0")] {
+        let path = format!("/v1/modules/terraform-aws-modules/{name}/aws");
+        let listed = format!(
+            r#"{{"modules": [{{"versions": [{{"version": "{version}"}}, {{"version": "99.0.0"}}]}}]}}"#
+        );
+        routes.insert(
+            format!("{path}/versions"),
+            (200, Vec::new(), listed.into_bytes()),
+        );
+        routes.insert(
+            format!("{path}/{version}/download"),
+            (
+                204,
+                vec![("X-Terraform-Get", format!("/archives/{name}.tar.gz"))],
+                Vec::new(),
+            ),
+        );
+        routes.insert(
+            format!("/archives/{name}.tar.gz"),
+            (200, Vec::new(), tree_archive(&repository(name))),
+        );
+    }
+    let server = serve(routes);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("terraformrc"),
+        format!(
+            "host \"registry.terraform.io\" {{\n  services = {{\n    \"modules.v1\" = \"{}/v1/modules/\"\n  }}\n}}\n",
+            server.base
+        ),
+    )
+    .unwrap();
+    let run = |at: &Path, args: &[&str]| {
+        let output = Command::cargo_bin("payplat")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", dir.path().join("terraformrc"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .env("HOME", dir.path())
+            .args(["check", "--format", "json"])
+            .args(args)
+            .arg(at)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let (fetched, checked) = verdicts(&run(&tutorial, &["--download-modules"]));
+    assert!(checked > 0, "the tutorial is checked, not `0 checked`");
+    assert!(
+        fetched
+            .iter()
+            .any(|(rule, address, _)| rule == "PP201"
+                && address == "module.eks.aws_eks_cluster.this[0]"),
+        "{fetched:?}"
+    );
+
+    // The same modules laid out as `terraform init` would.
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join(".terraform/modules")).unwrap();
+    for entry in std::fs::read_dir(&tutorial).unwrap().flatten() {
+        if entry.path().extension().is_some_and(|e| e == "tf") {
+            std::fs::copy(entry.path(), root.join(entry.file_name())).unwrap();
+        }
+    }
+    let modules = serde_json::json!({"Modules": [
+        {"Key": "", "Source": "", "Dir": "."},
+        {"Key": "vpc", "Source": "registry.terraform.io/terraform-aws-modules/vpc/aws", "Version": "5.8.1", "Dir": repository("vpc")},
+        {"Key": "eks", "Source": "registry.terraform.io/terraform-aws-modules/eks/aws", "Version": "20.8.5", "Dir": repository("eks")},
+        {"Key": "irsa-ebs-csi", "Source": "registry.terraform.io/terraform-aws-modules/iam/aws//modules/iam-assumable-role-with-oidc", "Version": "5.39.0", "Dir": repository("iam").join("modules/iam-assumable-role-with-oidc")}
+    ]});
+    std::fs::write(
+        root.join(".terraform/modules/modules.json"),
+        modules.to_string(),
+    )
+    .unwrap();
+    let (initialised, checked_after_init) = verdicts(&run(&root, &[]));
+    assert_eq!(fetched, initialised);
+    assert_eq!(checked, checked_after_init);
+}
+
+#[test]
+fn a_missing_module_or_a_bad_archive_is_a_note_naming_the_call_and_why() {
+    let server = registry(b"<html>not an archive</html>".to_vec());
+    let dir = workspace(&server);
+    let (_, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert!(
+        stderr.contains("module.ecr (`registry.example.com/acme/ecr/aws`) is not read:")
+            && stderr.contains("ecr-1.1.0.tar.gz"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a broken tar.gz archive"), "{stderr}");
+    std::fs::write(
+        dir.path().join("root/main.tf"),
+        "module \"ecr\" {\n  source = \"registry.example.com/acme/missing/aws\"\n}\n",
+    )
+    .unwrap();
+    let (_, _, stderr) = check(dir.path(), &["--download-modules"]);
+    assert!(
+        stderr.contains("/v1/modules/acme/missing/aws/versions answers 404"),
+        "{stderr}"
+    );
+}

@@ -218,7 +218,7 @@ impl Fetcher {
         }
         let kind = archive::Kind::of(url, &answer.body)
             .ok_or_else(|| format!("{} is not a .tar.gz or .zip archive", shown(url)))?;
-        archive::unpack(kind, &answer.body, target)
+        archive::unpack(kind, &answer.body, target).map_err(|e| format!("{}: {e}", shown(url)))
     }
 
     /// The cache entry `key`, made by `make` (into a fresh directory, moved in whole) when it
