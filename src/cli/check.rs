@@ -90,7 +90,17 @@ pub(super) fn run(args: Args) -> Outcome {
             (false, false) => payplat::resolve::fetch::Downloads::Off,
         },
     };
-    let prepared = check::prepare(&options)?;
+    let progress = std::io::stderr().is_terminal()
+        && options.downloads != payplat::resolve::fetch::Downloads::Off;
+    if progress {
+        payplat::resolve::fetch::on_progress(|step| eprint!("\r\x1b[2K{step}…"));
+    }
+    let prepared = check::prepare(&options);
+    if progress {
+        // The progress line, if there was one, gives way to what follows.
+        eprint!("\r\x1b[2K");
+    }
+    let prepared = prepared?;
     for note in &prepared.notes {
         eprintln!("note: {note}");
     }
@@ -135,6 +145,7 @@ pub(super) fn run(args: Args) -> Outcome {
         &prepared.inputs,
         ran.resources_checked,
         args.require_modules,
+        args.download_modules || args.offline,
     );
     let status = ran.status;
     // The process ends here: the operating system takes back a large plan's model at once,
@@ -146,7 +157,7 @@ pub(super) fn run(args: Args) -> Outcome {
 
 /// Modules the inputs call but payplat could not read, said in words: a gate that checked
 /// nothing must not look like one that passed.
-fn say_unread_modules(inputs: &check::Inputs, checked: usize, required: bool) {
+fn say_unread_modules(inputs: &check::Inputs, checked: usize, required: bool, fetched: bool) {
     let unread = &inputs.unread_modules;
     if unread.is_empty() || (checked > 0 && !required) {
         return;
@@ -171,14 +182,17 @@ fn say_unread_modules(inputs: &check::Inputs, checked: usize, required: bool) {
         payplat::text::plural(unread.len(), "module"),
         listed.join(", ")
     );
-    eprintln!(
-        "  help: run `terraform init` where the root module is (payplat reads .terraform/modules), then check again{}",
-        if required {
-            ""
-        } else {
-            "; `--require-modules` makes this an error (exit status 2) for gates"
-        }
-    );
+    let how = if fetched {
+        "each says why it could not be fetched; or run `terraform init` where the root module is (payplat reads .terraform/modules)"
+    } else {
+        "check with --download-modules to fetch them, or run `terraform init` where the root module is (payplat reads .terraform/modules)"
+    };
+    let gate = if required {
+        ""
+    } else {
+        "; `--require-modules` makes this an error (exit status 2) for gates"
+    };
+    eprintln!("  help: {how}{gate}");
 }
 
 fn write_file(

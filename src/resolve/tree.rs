@@ -245,7 +245,7 @@ impl Tree {
                     let version = body.get("version").and_then(Value::as_str);
                     let fetched = match fetcher {
                         Some(fetcher) => fetcher.module(source, version),
-                        None => Err("not downloaded: run `terraform init` to read it, or check with --download-modules".to_owned()),
+                        None => Err("not downloaded".to_owned()),
                     };
                     match fetched {
                         Ok(directory) => directory,

@@ -25,6 +25,20 @@ const MAX_ARCHIVE: u64 = 64 << 20;
 /// The registry a source without a hostname is on.
 const PUBLIC_REGISTRY: &str = "registry.terraform.io";
 
+/// What the command line shows while modules are fetched: it is told each network step.
+static PROGRESS: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+
+/// Has `report` told of each network step of fetching modules (a progress line on a terminal).
+pub fn on_progress(report: fn(&str)) {
+    let _ = PROGRESS.set(report);
+}
+
+fn progress(step: &str) {
+    if let Some(report) = PROGRESS.get() {
+        report(step);
+    }
+}
+
 /// How module sources are fetched: not at all, from the network and the cache, or from the
 /// cache alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,6 +127,7 @@ impl Fetcher {
             ));
         }
         let config = self.config.as_ref().map_err(Clone::clone)?;
+        progress(&format!("looking up {host}/{path}"));
         let base = match config.modules_service(host) {
             Some(service) => service.to_owned(),
             None => self.discover(host, config)?,
@@ -243,6 +258,7 @@ impl Fetcher {
             .map_err(|e| format!("cannot write the cache {}: {e}", parent.display()))?;
         let building = tempfile_in(parent)?;
         let target = building.path().join("module");
+        progress(&format!("fetching {key}"));
         make(&target)?;
         if !target.exists() {
             return Err("the module is empty".to_owned());
