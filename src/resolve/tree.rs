@@ -250,8 +250,12 @@ impl Tree {
                     match fetched {
                         Ok(directory) => directory,
                         Err(why) => {
+                            let help = match fetcher {
+                                Some(_) => "",
+                                None => " (run `terraform init`, or check with --download-modules)",
+                            };
                             notes.push(format!(
-                                "{path} (`{source}`) is not read: {why}; what it outputs is unknown"
+                                "{path} (`{source}`) is not read: {why}{help}; what it outputs is unknown"
                             ));
                             self.unread.push(super::Unread {
                                 call: path,
