@@ -409,54 +409,25 @@ fn within(root: &Path, subdirectory: Option<String>) -> Result<PathBuf, String> 
 }
 
 /// A fresh directory under `parent`, removed when dropped.
-fn tempfile_in(parent: &Path) -> Result<TempDir, String> {
+fn tempfile_in(parent: &Path) -> Result<tempfile::TempDir, String> {
     std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot write {}: {e}", parent.display()))?;
-    for attempt in 0..100u32 {
-        let path = parent.join(format!(
-            ".partial-{}-{attempt}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        ));
-        if std::fs::create_dir(&path).is_ok() {
-            return Ok(TempDir(path));
-        }
-    }
-    Err(format!("cannot make a directory in {}", parent.display()))
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+        .and_then(|()| {
+            tempfile::Builder::new()
+                .prefix(".partial-")
+                .tempdir_in(parent)
+        })
+        .map_err(|e| format!("cannot write {}: {e}", parent.display()))
 }
 
 /// `$XDG_CACHE_HOME/payplat/modules`, or the platform's cache directory.
 fn cache_directory() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
+    std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .or_else(|| {
-            let home = PathBuf::from(std::env::var_os("HOME")?);
-            Some(if cfg!(target_os = "macos") {
-                home.join("Library/Caches")
-            } else {
-                home.join(".cache")
-            })
-        })
-        .or_else(|| std::env::var_os("LOCALAPPDATA").map(PathBuf::from))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("payplat").join("modules")
+        .or_else(dirs::cache_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("payplat")
+        .join("modules")
 }
 
 #[cfg(test)]
