@@ -115,7 +115,8 @@ impl Fetcher {
             Some(text) => Constraint::parse(text)?,
             None => Constraint::any(),
         };
-        let prefix = format!("registry/{host}/{path}");
+        // `host:port` would not be a directory name everywhere.
+        let prefix = format!("registry/{}/{path}", host.replace([':', '[', ']'], "_"));
         let cached = self.cached_versions(&prefix);
         if let Some(newest) = constraint.newest(&cached) {
             return Ok(self.cache.join(&prefix).join(newest.to_string()));
@@ -323,15 +324,17 @@ impl Source {
             return Source::Unsupported(format!("`{scheme}::` sources are not fetched by payplat"));
         }
         let parts: Vec<&str> = address.split('/').collect();
-        // A hostname may carry a port.
+        // A hostname may carry a port. Neither it nor a part is `.` or `..`: they name cache
+        // directories.
         let host_valid = |host: &&str| {
             host.contains('.')
+                && host.chars().any(|c| c.is_ascii_alphanumeric())
                 && host
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.:[]".contains(c))
         };
         let valid = |part: &&str| {
-            !part.is_empty()
+            part.chars().any(|c| c.is_ascii_alphanumeric())
                 && part
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
@@ -474,6 +477,11 @@ mod tests {
         ));
         assert!(matches!(
             Source::of("hashicorp/consul"),
+            Source::Unsupported(_)
+        ));
+        assert!(matches!(Source::of("acme/../aws"), Source::Unsupported(_)));
+        assert!(matches!(
+            Source::of("../acme/x/aws"),
             Source::Unsupported(_)
         ));
         assert_eq!(

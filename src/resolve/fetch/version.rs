@@ -20,6 +20,16 @@ impl Version {
             Some((core, pre)) => (core, Some(pre.split('+').next()?.to_owned())),
             None => (text.split('+').next()?, None),
         };
+        // Semantic versioning's identifiers: a version also names a cache directory.
+        if pre.as_deref().is_some_and(|pre| {
+            pre.is_empty()
+                || pre.split('.').any(str::is_empty)
+                || !pre
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        }) {
+            return None;
+        }
         let parts: Vec<&str> = core.split('.').collect();
         if parts.is_empty() || parts.len() > 3 {
             return None;
@@ -185,5 +195,11 @@ mod tests {
         assert_eq!(newest("2.1.0-beta", &all).as_deref(), Some("2.1.0-beta"));
         assert_eq!(newest("<= 1.2.0", &all).as_deref(), Some("1.2.0"));
         assert!(Constraint::parse("~> one").is_err());
+        assert_eq!(
+            Version::parse("1.0.0-../../x"),
+            None,
+            "a version is a directory name too"
+        );
+        assert_eq!(Version::parse("1.0.0-rc/1"), None);
     }
 }
