@@ -43,9 +43,8 @@ fn is_dynamic(member: &Value) -> bool {
     })
 }
 
-/// Expands every dynamic block of `body` (at `at`, written at `source`), in place. `evaluate`:
-/// whether the body's own attributes are evaluated too (a `content`, whose iterator only this
-/// expansion binds), or left to the caller (a resource's body).
+/// Expands every dynamic block of `body` (at `at`, written at `source`), in place, at any
+/// depth; the body's own attributes are left to the caller.
 pub(super) fn expand(
     body: &mut Value,
     names: &dyn Names,
@@ -81,7 +80,12 @@ pub(super) fn expand(
                 let mut blocks = match members.remove(&name) {
                     None => Some(Vec::new()),
                     Some(Value::Array(items)) => Some(items),
-                    Some(Value::Object(one)) => Some(vec![Value::Object(one)]),
+                    Some(Value::Object(one)) => {
+                        // The one static block becomes the first of a list.
+                        let first = pointer::join_index(&blocks_at, 0);
+                        made.push((first, pointer::join(source, &name)));
+                        Some(vec![Value::Object(one)])
+                    }
                     Some(_) => None,
                 };
                 let mut unknown = None;

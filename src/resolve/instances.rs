@@ -203,11 +203,16 @@ fn evaluate_values(
         let mut made = Vec::new();
         dynamic::expand(&mut resource.values, names, &read, (&at, &at), &mut made);
         let read = read.into_inner();
-        for (block, _) in &made {
+        // What the blocks made read (not a static block that only moved into their list).
+        for (block, _) in made
+            .iter()
+            .filter(|(_, source)| source.contains("/dynamic/"))
+        {
             let relative = block.strip_prefix(at.as_str()).unwrap_or_default();
             read_at.push((relative.to_owned(), read.clone()));
         }
-        if made.is_empty() {
+        // The values moved: their references are read again.
+        if read_at.is_empty() {
             read_at.push((String::new(), read));
         }
         expanded.extend(made);
