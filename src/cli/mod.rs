@@ -31,7 +31,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check plans, states, *.tf.json and cdk.tf.json files against the rules.
+    /// Check Terraform (.tf, *.tf.json), CDKTF synths (cdk.tf.json), plans and states against the rules.
     Check(check::Args),
     /// List the rules in force.
     Rules(rules::Args),
@@ -48,7 +48,7 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `payplat man > payplat.1`.
     Man,
-    /// Print the resources payplat reads from plans, states, *.tf.json and cdk.tf.json files.
+    /// Print the resources payplat reads from .tf, *.tf.json, cdk.tf.json, plans and states.
     Inspect(inspect::Args),
 }
 
