@@ -7,6 +7,23 @@
 
 use std::ops::Range;
 
+/// The offset where brackets, braces or parentheses first nest more than `max` deep, if they
+/// do: parsers recurse per level, so a text nested without end is refused before parsing.
+pub fn nested_deeper_than(text: &str, max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, byte) in text.bytes().enumerate() {
+        match byte {
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > max {
+            return Some(at);
+        }
+    }
+    None
+}
+
 /// Byte ranges of the `${…}` sections of `text`, each including its delimiters.
 /// `$${` is Terraform's escape for a literal `${` and starts no expression; an unterminated
 /// `${` is literal text.

@@ -34,7 +34,7 @@ const MAX_NESTING: usize = 64;
 
 /// Reads a `.tf` file; an error comes with the byte offset where the text breaks.
 pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
-    if let Some(at) = too_deep(text) {
+    if let Some(at) = expr::nested_deeper_than(text, MAX_NESTING) {
         return Err((
             at,
             Problem::Hcl(format!(
@@ -197,22 +197,6 @@ fn ignore(directive: &str) -> Result<Ignore, String> {
         reason,
         until,
     })
-}
-
-/// The offset where brackets or braces first nest deeper than [`MAX_NESTING`], if they do.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (at, byte) in text.bytes().enumerate() {
-        match byte {
-            b'{' | b'[' | b'(' => depth += 1,
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > MAX_NESTING {
-            return Some(at);
-        }
-    }
-    None
 }
 
 fn resource(

@@ -203,18 +203,10 @@ pub(crate) fn evaluate_string_reading(
 const MAX_NESTING: usize = 64;
 
 fn parse(expression: &str) -> Result<Expression, Stop> {
-    let mut depth = 0usize;
-    for byte in expression.bytes() {
-        match byte {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > MAX_NESTING {
-            return Err(Stop::Invalid(format!(
-                "an expression nested more than {MAX_NESTING} levels deep"
-            )));
-        }
+    if expr::nested_deeper_than(expression, MAX_NESTING).is_some() {
+        return Err(Stop::Invalid(format!(
+            "an expression nested more than {MAX_NESTING} levels deep"
+        )));
     }
     Expression::from_str(expression)
         .map_err(|error| Stop::Invalid(format!("cannot parse `{expression}`: {error}")))

@@ -14,17 +14,9 @@ const MAX_NESTING: usize = 32;
 /// `value` with the defaults of `constraint` (a type expression) filled in; a constraint that
 /// does not parse leaves it as it is.
 pub(super) fn with_defaults(value: Value, constraint: &str) -> Value {
-    // The parser recurses per level: a hostile constraint nested without end is not read.
-    let mut depth = 0usize;
-    for byte in constraint.bytes() {
-        match byte {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > MAX_NESTING {
-            return value;
-        }
+    // A hostile constraint nested without end is not read.
+    if crate::expr::nested_deeper_than(constraint, MAX_NESTING).is_some() {
+        return value;
     }
     match Expression::from_str(constraint) {
         Ok(constraint) => conform(value, &constraint),
