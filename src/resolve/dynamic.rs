@@ -8,9 +8,8 @@
 //! Both syntaxes write them alike (`"dynamic": {"statement": {"for_each": …, "content": {…}}}`
 //! in JSON; the `.tf` loader reads `dynamic "statement" {…}` into that form).
 
-use super::evaluate::{
-    Evaluated, Names, Partial, Stop, evaluate_json_reading, evaluate_string_reading,
-};
+use super::evaluate::{Names, Partial, evaluate_json_reading, evaluate_string_reading};
+use super::instances::{Binding, Scoped};
 use crate::model::Hop;
 use crate::pointer;
 use serde_json::{Map, Value};
@@ -173,11 +172,13 @@ fn made_blocks(
     let mut blocks = Vec::with_capacity(elements.len());
     for (i, (key, value)) in elements.into_iter().enumerate() {
         let at = pointer::join_index(blocks_at, first + i);
-        let bound = Iterator {
+        let bound = Scoped {
             outer: names,
-            name: iterator,
-            key,
-            value,
+            binding: Binding::Iterator {
+                name: iterator,
+                key,
+                value,
+            },
         };
         let mut block = content.clone();
         evaluate_attributes(&mut block, &bound, read);
@@ -208,71 +209,5 @@ fn evaluate_attributes(body: &mut Value, names: &dyn Names, read: &RefCell<Vec<H
             }
         }
         _ => {}
-    }
-}
-
-/// The names of a dynamic block's content: its iterator, then those around it.
-struct Iterator<'n> {
-    outer: &'n dyn Names,
-    name: &'n str,
-    key: Value,
-    value: Value,
-}
-
-impl Names for Iterator<'_> {
-    fn variable(&self, name: &str) -> Evaluated {
-        self.outer.variable(name)
-    }
-
-    fn local(&self, name: &str) -> Evaluated {
-        self.outer.local(name)
-    }
-
-    fn spend(&self, cost: usize) -> Result<(), Stop> {
-        self.outer.spend(cost)
-    }
-
-    fn path(&self, name: &str) -> Evaluated {
-        self.outer.path(name)
-    }
-
-    fn file(&self, path: &str) -> Evaluated {
-        self.outer.file(path)
-    }
-
-    fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
-        self.outer.module_output(call, key, output)
-    }
-
-    fn module_call(&self, call: &str) -> Evaluated {
-        self.outer.module_call(call)
-    }
-
-    fn through(&self, name: &str) -> Vec<Hop> {
-        self.outer.through(name)
-    }
-
-    fn instance(&self, root: &str, name: &str) -> Evaluated {
-        if root != self.name {
-            return self.outer.instance(root, name);
-        }
-        let value = match name {
-            "key" => &self.key,
-            "value" => &self.value,
-            _ => {
-                return Err(Stop::Invalid(format!(
-                    "`{root}.{name}` is not set here: a dynamic block's iterator has `key` and `value`"
-                )));
-            }
-        };
-        let tokens = super::evaluate::contains_token(value);
-        Ok(Partial {
-            value: value.clone(),
-            tokens,
-        })
-    }
-
-    fn bound(&self, root: &str) -> bool {
-        root == self.name || self.outer.bound(root)
     }
 }

@@ -41,7 +41,10 @@ pub(super) fn evaluate_resources(
                     address.name(),
                     Some(key.index()),
                 );
-                let names = InstanceNames { module: names, key };
+                let names = Scoped {
+                    outer: names,
+                    binding: Binding::Instance(key),
+                };
                 evaluate_values(&mut instance, &names, module, foreign, &mut made);
                 instance
             })),
@@ -134,55 +137,90 @@ impl InstanceKey {
     }
 }
 
-/// A module's names, and the instance a block is being evaluated for.
-pub(super) struct InstanceNames<'m> {
-    pub module: &'m dyn Names,
-    pub key: InstanceKey,
+/// Names with one more binding in scope: the instance a block or module call is evaluated for
+/// (`count.index`, `each.key`, `each.value`), or a dynamic block's iterator (`statement.value`).
+pub(super) struct Scoped<'m> {
+    pub outer: &'m dyn Names,
+    pub binding: Binding<'m>,
 }
 
-impl Names for InstanceNames<'_> {
+pub(super) enum Binding<'m> {
+    Instance(InstanceKey),
+    Iterator {
+        name: &'m str,
+        key: Value,
+        value: Value,
+    },
+}
+
+impl Names for Scoped<'_> {
     fn variable(&self, name: &str) -> Evaluated {
-        self.module.variable(name)
+        self.outer.variable(name)
     }
 
     fn local(&self, name: &str) -> Evaluated {
-        self.module.local(name)
+        self.outer.local(name)
     }
 
     fn module_output(&self, call: &str, key: Option<&Value>, output: &str) -> Evaluated {
-        self.module.module_output(call, key, output)
+        self.outer.module_output(call, key, output)
     }
 
     fn module_call(&self, call: &str) -> Evaluated {
-        self.module.module_call(call)
+        self.outer.module_call(call)
     }
 
     fn through(&self, name: &str) -> Vec<Hop> {
-        self.module.through(name)
+        self.outer.through(name)
     }
 
     fn path(&self, name: &str) -> Evaluated {
-        self.module.path(name)
+        self.outer.path(name)
     }
 
     fn file(&self, path: &str) -> Evaluated {
-        self.module.file(path)
+        self.outer.file(path)
     }
 
     fn spend(&self, cost: usize) -> Result<(), Stop> {
-        self.module.spend(cost)
+        self.outer.spend(cost)
     }
 
     fn bound(&self, root: &str) -> bool {
-        self.module.bound(root)
+        matches!(&self.binding, Binding::Iterator { name, .. } if *name == root)
+            || self.outer.bound(root)
     }
 
     fn instance(&self, root: &str, name: &str) -> Evaluated {
-        let value = match (&self.key, root, name) {
-            (InstanceKey::Count(i), "count", "index") => Value::from(*i),
-            (InstanceKey::Each(key, _), "each", "key") => Value::String(key.clone()),
-            (InstanceKey::Each(_, value), "each", "value") => value.clone(),
-            _ => return Err(Stop::Invalid(format!("`{root}.{name}` is not set here"))),
+        let value = match (&self.binding, root, name) {
+            (Binding::Instance(InstanceKey::Count(i)), "count", "index") => Value::from(*i),
+            (Binding::Instance(InstanceKey::Each(key, _)), "each", "key") => {
+                Value::String(key.clone())
+            }
+            (Binding::Instance(InstanceKey::Each(_, value)), "each", "value") => value.clone(),
+            (Binding::Instance(_), "count" | "each", _) => {
+                return Err(Stop::Invalid(format!("`{root}.{name}` is not set here")));
+            }
+            (
+                Binding::Iterator {
+                    name: bound, key, ..
+                },
+                _,
+                "key",
+            ) if root == *bound => key.clone(),
+            (
+                Binding::Iterator {
+                    name: bound, value, ..
+                },
+                _,
+                "value",
+            ) if root == *bound => value.clone(),
+            (Binding::Iterator { name: bound, .. }, _, _) if root == *bound => {
+                return Err(Stop::Invalid(format!(
+                    "`{root}.{name}` is not set here: a dynamic block's iterator has `key` and `value`"
+                )));
+            }
+            _ => return self.outer.instance(root, name),
         };
         let tokens = super::evaluate::contains_token(&value);
         Ok(Partial { value, tokens })

@@ -7,7 +7,7 @@
 //! `module.eks` as `var.subnet_ids` still names the root's `aws_subnet.private`.
 
 use super::evaluate::{Evaluated, Partial};
-use super::instances::{InstanceKey, InstanceNames, instance_keys};
+use super::instances::{Binding, InstanceKey, Scoped, instance_keys};
 use super::sources::{downloaded_modules, load_module, module_directory, same_directory};
 use crate::model::{Declared, Document, Hop};
 use serde_json::{Map, Value};

@@ -1,7 +1,7 @@
 //! The names of one module instance, as its expressions read them: variables (what the caller
 //! passes, else the variable files or the default), locals, module outputs, `path`, files.
 
-use super::{Call, Instance, InstanceKey, InstanceNames, MAX_CHAIN, MAX_FILE, Tree, typed};
+use super::{Binding, Call, Instance, InstanceKey, MAX_CHAIN, MAX_FILE, Scoped, Tree, typed};
 use crate::model::Hop;
 use crate::resolve::evaluate::{Evaluated, Names, Partial, Stop, evaluate_json_reading};
 use serde_json::{Map, Value};
@@ -126,9 +126,9 @@ impl Names for View<'_> {
                 let caller = self.tree.view(parent);
                 let value = match &instance.key {
                     Some(key) => {
-                        let caller = InstanceNames {
-                            module: &caller,
-                            key: key.clone(),
+                        let caller = Scoped {
+                            outer: &caller,
+                            binding: Binding::Instance(key.clone()),
                         };
                         evaluate_json_reading(&argument, &caller, read)
                     }
