@@ -175,6 +175,46 @@ pub struct Finding<'a> {
     /// The way the value came, hop by hop: module variables and outputs passed through, the
     /// resources reached.
     pub trace: Vec<Step<'a>>,
+    /// The change that makes the rule hold, where `payplat fix` found one.
+    pub fix: Option<Fix>,
+}
+
+/// How sure a fix is to change only what fails, as ruff grades its fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Safety {
+    /// Only the violating value changes: a literal, or a source only failing resources read.
+    Safe,
+    /// An expression is replaced, or other resources read the value too.
+    Unsafe,
+}
+
+/// A change to the text of one file: the bytes `start..end` become `text`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Edit {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// The first byte replaced.
+    pub start: usize,
+    /// Past the last byte replaced (`start` for an insertion).
+    pub end: usize,
+    /// What is written there.
+    pub text: String,
+}
+
+/// What makes a failing rule hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What it changes and where (`set retention_in_days = 7 in terraform.tfvars`).
+    pub title: String,
+    /// Whether `payplat fix` applies it without `--unsafe-fixes`.
+    pub safety: Safety,
+    /// The edits; none where the input is generated (a plan, a CDKTF synth) and only its
+    /// source can change.
+    pub edits: Vec<Edit>,
+    /// Why it is unsafe, or what to change in the source of a generated input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One place on the way to a finding.

@@ -26,6 +26,7 @@ pub mod discover;
 pub mod expect;
 pub mod expr;
 pub mod finding;
+pub mod fix;
 pub mod generate;
 pub mod inspect;
 pub mod load;

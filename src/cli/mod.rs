@@ -3,6 +3,7 @@
 
 mod check;
 mod explain;
+mod fix;
 mod generate;
 mod inspect;
 mod rules;
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Check Terraform (.tf, *.tf.json), CDKTF synths (cdk.tf.json), plans and states against the rules.
     Check(check::Args),
+    /// Fix failing findings where their values are set (.tf, *.tf.json, *.tfvars), then check again.
+    Fix(fix::Args),
     /// List the rules in force.
     Rules(rules::Args),
     /// Print a rule's documentation.
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Fix(args) => fix::run(args),
         Command::Rules(args) => rules::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Test(args) => test::run(&args),

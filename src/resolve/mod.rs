@@ -13,6 +13,7 @@ pub mod fetch;
 mod functions;
 mod instances;
 mod sources;
+pub use sources::{downloaded_modules, module_directory, variable_files};
 mod tree;
 mod types;
 
@@ -159,7 +160,7 @@ fn called_directories(documents: &[Document], groups: &[Vec<usize>]) -> BTreeSet
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.
-pub(super) fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -39,7 +39,7 @@ pub(super) fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>,
 
 /// Where a module call's code is: a local `source` beside the caller, or the directory
 /// `terraform init` downloaded it to. Anything else is not in these inputs.
-pub(super) fn module_directory(
+pub fn module_directory(
     caller: &Path,
     body: &Map<String, Value>,
     key: &str,
@@ -53,7 +53,7 @@ pub(super) fn module_directory(
 }
 
 /// `.terraform/modules/modules.json`: module keys (`network`, `eks.node_group`) → directories.
-pub(super) fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
+pub fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
     #[derive(serde::Deserialize)]
     struct Manifest {
         #[serde(rename = "Modules", default)]
@@ -90,7 +90,7 @@ pub(super) fn same_directory(a: &Path, b: &Path) -> bool {
 
 /// Variable values from the directory's variable files, later files winning, as Terraform
 /// reads them: `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars[.json]` by name.
-pub(super) fn variable_files(
+pub fn variable_files(
     directory: &Path,
     errors: &mut Vec<LoadError>,
 ) -> BTreeMap<String, (Value, PathBuf)> {

@@ -4,6 +4,7 @@
 
 mod decode;
 pub mod eval;
+pub mod fix;
 mod index;
 pub mod profile;
 pub mod schema;

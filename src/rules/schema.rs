@@ -38,6 +38,8 @@ pub struct Rule {
     pub when: Option<Check>,
     /// What must hold for each selected resource.
     pub check: Check,
+    /// What `payplat fix` writes on a failing resource, where the rule says.
+    pub fix: Option<super::fix::FixSpec>,
 }
 
 /// A mistake in a rule file, at the place it stands when that is known.
@@ -75,6 +77,7 @@ pub(crate) struct RawRule {
     parameters: Map<String, Value>,
     when: Option<Check>,
     check: Check,
+    fix: Option<super::fix::FixSpec>,
 }
 
 impl RawRule {
@@ -170,6 +173,10 @@ impl RawRule {
                 });
             }
         }
+        if let Some(fix) = &self.fix {
+            fix.validate(&self.parameters)
+                .map_err(|reason| Invalid { position: None, reason })?;
+        }
         Ok(Rule {
             info: RuleInfo {
                 code: self.code.value,
@@ -186,6 +193,7 @@ impl RawRule {
             parameters: self.parameters,
             when: self.when,
             check: self.check,
+            fix: self.fix,
         })
     }
 }

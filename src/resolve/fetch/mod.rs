@@ -422,6 +422,15 @@ fn tempfile_in(parent: &Path) -> Result<tempfile::TempDir, String> {
         .map_err(|e| format!("cannot write {}: {e}", parent.display()))
 }
 
+/// Whether a file is in the module cache: downloaded, not the user's.
+pub fn is_cached(path: &Path) -> bool {
+    let cache = cache_directory();
+    path.starts_with(&cache)
+        || path
+            .canonicalize()
+            .is_ok_and(|p| cache.canonicalize().is_ok_and(|c| p.starts_with(c)))
+}
+
 /// `$XDG_CACHE_HOME/payplat/modules`, or the platform's cache directory.
 fn cache_directory() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")

@@ -380,6 +380,7 @@ fn check_resource<'a>(
                 span: None,
                 position: None,
                 status: Status::Active,
+                fix: None,
             }
         })
         .collect();

@@ -1,0 +1,140 @@
+//! The files fixes read and edit, each read once, whatever their syntax.
+
+use super::place::At;
+use super::{Span, Written, hcl, json};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// File texts by path; `overlay` texts (an editor's unsaved buffers) win over the disk.
+#[derive(Default)]
+pub struct Files {
+    texts: RefCell<HashMap<PathBuf, Option<Arc<String>>>>,
+}
+
+impl Files {
+    /// Files read from disk, except those given here.
+    pub fn with(overlay: impl IntoIterator<Item = (PathBuf, String)>) -> Files {
+        let texts = overlay
+            .into_iter()
+            .map(|(path, text)| (path, Some(Arc::new(text))))
+            .collect();
+        Files {
+            texts: RefCell::new(texts),
+        }
+    }
+
+    /// The text of a file.
+    pub fn text(&self, path: &Path) -> Option<Arc<String>> {
+        self.texts
+            .borrow_mut()
+            .entry(path.to_owned())
+            .or_insert_with(|| std::fs::read_to_string(path).ok().map(Arc::new))
+            .clone()
+    }
+
+    /// What is written at a place, when something is.
+    pub(super) fn read(&self, at: &At) -> Option<Written> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            return json::written(&text, &at.pointer).map(|(w, _)| w);
+        }
+        let body = hcl::parse(&text)?;
+        match hcl::find(&body, &segments(&at.pointer))? {
+            hcl::Node::Attribute(attribute) => Some(hcl::written(&attribute.value)),
+            // A block is written out; it is not a value to follow.
+            _ => Some(Written::Expression),
+        }
+    }
+
+    /// Whether the object at a place exists, and how many blocks it is where they repeat.
+    pub(super) fn count(&self, at: &At) -> Option<usize> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            let span = json::value_span(&text, &at.pointer)?;
+            return match serde_json::from_str::<Value>(&text[span]).ok()? {
+                Value::Array(items) => Some(items.len()),
+                _ => Some(1),
+            };
+        }
+        let body = hcl::parse(&text)?;
+        let segments = segments(&at.pointer);
+        if hcl::find(&body, &segments).is_some() {
+            return Some(1);
+        }
+        let (name, parent) = segments.split_last()?;
+        match hcl::find(&body, parent)? {
+            hcl::Node::Block(block) => Some(block.body.get_blocks(name).count()),
+            hcl::Node::Root(root) => Some(root.get_blocks(name).count()),
+            hcl::Node::Attribute(_) => None,
+        }
+        .filter(|n| *n > 1)
+    }
+
+    /// Whether the object at `at` makes `name` blocks with a `dynamic` block.
+    pub(super) fn makes_dynamically(&self, at: &At, name: &str) -> bool {
+        let Some(text) = self.text(&at.file) else {
+            return false;
+        };
+        if is_json(&at.file) {
+            let dynamic = crate::pointer::join(&crate::pointer::join(&at.pointer, "dynamic"), name);
+            return json::value_span(&text, &dynamic).is_some();
+        }
+        let Some(body) = hcl::parse(&text) else {
+            return false;
+        };
+        hcl::find(&body, &segments(&at.pointer)).is_some_and(|n| hcl::makes_dynamically(&n, name))
+    }
+
+    /// The edits that write `value` in place of what is at `at`.
+    pub(super) fn replace(&self, at: &At, value: &Value) -> Option<Vec<Span>> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            return Some(vec![(json::value_span(&text, &at.pointer)?, value.to_string())]);
+        }
+        let body = hcl::parse(&text)?;
+        let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
+            return None;
+        };
+        Some(vec![(hcl::value_span(attribute)?, hcl::value_text(value))])
+    }
+
+    /// The edits that add `path` (a member, and the blocks on the way) to the object at `at`.
+    pub(super) fn insert(&self, at: &At, path: &[String], value: &Value) -> Option<Vec<Span>> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            return json::insert(&text, &at.pointer, path, value);
+        }
+        let body = hcl::parse(&text)?;
+        let node = hcl::find(&body, &segments(&at.pointer))?;
+        hcl::insert(&text, &node, path, value)
+    }
+
+    /// The edits that append items to the list at `at`.
+    pub(super) fn append(&self, at: &At, items: &[Value]) -> Option<Vec<Span>> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            return json::append(&text, &at.pointer, items);
+        }
+        let body = hcl::parse(&text)?;
+        let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
+            return None;
+        };
+        hcl::append(&text, attribute, items)
+    }
+}
+
+/// Whether a file is written in Terraform's JSON syntax.
+pub(super) fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+}
+
+fn segments(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| crate::pointer::unescape(s).into_owned())
+        .collect()
+}

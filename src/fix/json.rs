@@ -1,0 +1,119 @@
+//! Edits to Terraform's JSON syntax (`.tf.json`, `.tfvars.json`): members appended after the
+//! last one, in its indentation; key order and everything else kept.
+
+use super::{Span, Written};
+use crate::locate::locate_all;
+use crate::pointer;
+use serde_json::Value;
+
+/// What the value at `at` is, with its span.
+pub(super) fn written(text: &str, at: &str) -> Option<(Written, std::ops::Range<usize>)> {
+    let span = crate::locate::locate(text, at)?;
+    let value: Value = serde_json::from_str(&text[span.start..span.end]).ok()?;
+    let written = match &value {
+        Value::String(s) if s.contains("${") => name_in(s).map_or(Written::Expression, Written::Name),
+        v if pointer::every(v)
+            .iter()
+            .any(|p| v.pointer(p).and_then(Value::as_str).is_some_and(|s| s.contains("${"))) =>
+        {
+            Written::Expression
+        }
+        _ => Written::Literal(value),
+    };
+    Some((written, span.start..span.end))
+}
+
+/// `var.x` or `local.x`, where the template is exactly `${var.x}`.
+fn name_in(template: &str) -> Option<String> {
+    let inner = template.strip_prefix("${")?.strip_suffix('}')?.trim();
+    let (root, name) = inner.split_once('.')?;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (matches!(root, "var" | "local") && plain).then(|| inner.to_owned())
+}
+
+/// A value as JSON, nested lines indented from `indent`.
+fn value_text(value: &Value, indent: &str) -> String {
+    match value {
+        Value::Object(_) => serde_json::to_string_pretty(value)
+            .unwrap_or_default()
+            .replace('\n', &format!("\n{indent}")),
+        _ => value.to_string(),
+    }
+}
+
+/// The edits that add member `path` (and the objects on the way) to the object at `at`.
+pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Option<Vec<Span>> {
+    let (name, deeper) = path.split_first()?;
+    let mut nested = value.clone();
+    for key in deeper.iter().rev() {
+        nested = serde_json::json!({ key.as_str(): nested });
+    }
+    let object = crate::locate::locate(text, at)?;
+    let members: Value = serde_json::from_str(&text[object.start..object.end]).ok()?;
+    let keys: Vec<String> = members.as_object()?.keys().map(|k| pointer::join(at, k)).collect();
+    let spans = locate_all(text, keys.iter().map(String::as_str));
+    let key = serde_json::to_string(name).ok()?;
+    let last = spans.values().max_by_key(|s| s.end);
+    Some(vec![match last {
+        None => {
+            let indent = format!("{}  ", line_indent(text, object.start));
+            let close = line_indent(text, object.start);
+            (
+                object.start + 1..object.end - 1,
+                format!(
+                    "\n{indent}{key}: {}\n{close}",
+                    value_text(&nested, &indent)
+                ),
+            )
+        }
+        Some(last) => {
+            let label = last.label_start();
+            let same_line = !text[object.start..label].contains('\n');
+            let member = if same_line {
+                format!(", {key}: {}", value_text(&nested, ""))
+            } else {
+                let indent = line_indent(text, label);
+                format!(",\n{indent}{key}: {}", value_text(&nested, &indent))
+            };
+            (last.end..last.end, member)
+        }
+    }])
+}
+
+/// The edits that append `values` to the array at `at`.
+pub(super) fn append(text: &str, at: &str, values: &[Value]) -> Option<Vec<Span>> {
+    let array = crate::locate::locate(text, at)?;
+    let items: Value = serde_json::from_str(&text[array.start..array.end]).ok()?;
+    let count = items.as_array()?.len();
+    let new: Vec<String> = values.iter().map(Value::to_string).collect();
+    let Some(last) = count
+        .checked_sub(1)
+        .and_then(|i| crate::locate::locate(text, &pointer::join_index(at, i)))
+    else {
+        return Some(vec![(array.start + 1..array.end - 1, new.join(", "))]);
+    };
+    let multiline = text[array.start..last.start].contains('\n');
+    let separator = if multiline {
+        format!(",\n{}", line_indent(text, last.start))
+    } else {
+        ", ".to_owned()
+    };
+    let added: String = new.iter().map(|item| format!("{separator}{item}")).collect();
+    Some(vec![(last.end..last.end, added)])
+}
+
+/// The span of the value at `at`.
+pub(super) fn value_span(text: &str, at: &str) -> Option<std::ops::Range<usize>> {
+    crate::locate::locate(text, at).map(|s| s.start..s.end)
+}
+
+fn line_indent(text: &str, at: usize) -> String {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    text[start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}

@@ -1,0 +1,424 @@
+//! `payplat fix` as a library: a failing finding's declared fix (its rule's `fix:`) becomes edits
+//! at the place the value is set: the literal on the resource, the local, the variable's
+//! `terraform.tfvars` line or default, the argument of the module call. Where that place feeds
+//! resources that do not fail, or the value is an expression no single edit makes right, the
+//! compliant value replaces the expression on the resource instead, and the fix is unsafe.
+//!
+//! A layer on top of [`crate::check`]: it reads findings and never decides a verdict.
+
+mod apply;
+mod files;
+mod hcl;
+mod json;
+mod place;
+mod run;
+
+pub use apply::{Applied, apply};
+pub use files::Files;
+pub use run::{Fixed, Named, Options, fix};
+
+use crate::check::Inputs;
+use crate::finding::{Edit, Finding, Fix, Safety, Status, Verdict};
+use crate::model::{Document, Kind, Resource};
+use crate::rules::Rule;
+use crate::rules::fix::{FixSpec, resolve_value};
+use place::{At, Origin};
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A change within one file: the bytes of the range become the text.
+type Span = (Range<usize>, String);
+
+/// What an expression is, for following it to where its value is set.
+#[derive(Debug, Clone, PartialEq)]
+enum Written {
+    /// A literal: its value.
+    Literal(Value),
+    /// A plain name that holds the value elsewhere: `var.x`, `local.x`.
+    Name(String),
+    /// Anything else.
+    Expression,
+}
+
+/// What a fix makes true of one attribute of the failing resource.
+enum Change {
+    Set(Value),
+    Contain(Vec<Value>),
+}
+
+/// One attribute to change, followed to where its value is set.
+struct Planned {
+    /// The attribute on the resource (or the object that lacks it, with the path to add).
+    on_resource: At,
+    missing: Vec<String>,
+    origin: Option<Origin>,
+    change: Change,
+    shown: String,
+}
+
+/// Puts on every failing finding whose rule declares a fix the edits that make it hold.
+pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: &Files) {
+    let rule_of = |finding: &Finding| {
+        rules
+            .iter()
+            .find(|r| r.info.code == finding.rule.code && r.fix.is_some())
+    };
+    let mut plans: Vec<(usize, Vec<Planned>)> = Vec::new();
+    for (index, finding) in findings.iter_mut().enumerate() {
+        let Some(rule) = rule_of(finding) else { continue };
+        if finding.verdict != Verdict::Fail || finding.status != Status::Active {
+            continue;
+        }
+        let spec = rule.fix.as_ref().expect("rules with a fix");
+        if is_generated(finding.document) {
+            finding.fix = Some(in_source(finding, spec, &rule.parameters));
+        } else if let Ok(planned) = plan(files, &group_of(inputs, finding.document), finding, spec, &rule.parameters) {
+            plans.push((index, planned));
+        }
+    }
+    let users = users(&plans);
+    let mut readers = HashMap::new();
+    for (index, planned) in plans {
+        let finding = &findings[index];
+        let title = rule_of(finding).and_then(|r| r.fix.as_ref()).map(|f| f.title.clone()).unwrap_or_default();
+        let group = group_of(inputs, finding.document);
+        let fix = edits(files, &group, finding.resource, title, planned, &users, &mut readers);
+        findings[index].fix = fix;
+    }
+}
+
+/// A plan or a CDKTF synth is generated: what to change is in its source.
+fn is_generated(document: &Document) -> bool {
+    !document.kind.is_configuration() || document.kind == Kind::Cdktf
+}
+
+/// The fix of a generated input: what to set in its source, no edit.
+fn in_source(finding: &Finding, spec: &FixSpec, parameters: &Map<String, Value>) -> Fix {
+    let mut changes: Vec<String> = spec
+        .set
+        .iter()
+        .map(|(path, v)| format!("`{path} = {}`", resolve_value(v, parameters)))
+        .chain(spec.add_to_list.iter().map(|(path, v)| {
+            format!("`{path}` to hold {}", resolve_value(v, parameters))
+        }))
+        .collect();
+    if let Some(depends) = &spec.depends_on {
+        changes.push(format!("`depends_on` the `{}` it needs", depends.resource_type));
+    }
+    let place = match &finding.resource.construct_path {
+        Some(construct) => {
+            format!("the CDKTF construct `{construct}` (the constructor argument, in camelCase)")
+        }
+        None => format!("the configuration of `{}`", finding.resource.address),
+    };
+    Fix {
+        title: spec.title.clone(),
+        safety: Safety::Unsafe,
+        edits: Vec::new(),
+        note: Some(format!(
+            "{} is generated: set {} in {place}, then generate it again",
+            finding.document.path.display(),
+            changes.join(", ")
+        )),
+    }
+}
+
+/// The documents checked with `document`.
+fn group_of<'i>(inputs: &'i Inputs, document: &Document) -> Vec<&'i Document> {
+    let at = inputs
+        .documents
+        .iter()
+        .position(|d| std::ptr::eq(d, document));
+    inputs
+        .modules
+        .iter()
+        .find(|group| at.is_some_and(|at| group.contains(&at)))
+        .map(|group| group.iter().map(|&i| &inputs.documents[i]).collect())
+        .unwrap_or_default()
+}
+
+/// Follows each attribute the fix changes to where its value is set.
+fn plan(
+    files: &Files,
+    group: &[&Document],
+    finding: &Finding,
+    spec: &FixSpec,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Planned>, String> {
+    let document = finding.document;
+    let resource = finding.resource;
+    let root = group.first().map(|d| place::directory_of(&d.path)).unwrap_or_default();
+    let levels = place::levels(group, &root, &resource.address.module_path())
+        .filter(|l| l.last().is_some_and(|l| l.directory == place::directory_of(&document.path)))
+        .ok_or("the module call that makes this resource is not in these inputs")?;
+    let base = At {
+        file: document.path.clone(),
+        pointer: resource.pointer.clone(),
+    };
+    let mut changes: Vec<(String, Change)> = Vec::new();
+    for (path, value) in &spec.set {
+        changes.push((path.clone(), Change::Set(resolve_value(value, parameters))));
+    }
+    for (path, value) in &spec.add_to_list {
+        let items = resolve_value(value, parameters).as_array().cloned().unwrap_or_default();
+        changes.push((path.clone(), Change::Contain(items)));
+    }
+    if let Some(depends) = &spec.depends_on {
+        let target = waited_for(group, resource, &depends.resource_type, &depends.matching, parameters)
+            .ok_or_else(|| format!("no `{}` in this module to wait for", depends.resource_type))?;
+        changes.push(("depends_on".into(), Change::Contain(vec![Value::String(target)])));
+    }
+    let mut planned = Vec::new();
+    for (path, change) in changes {
+        let names: Vec<String> = path.split('.').map(str::to_owned).collect();
+        for (at, missing) in targets(files, &base, &names)? {
+            let origin = missing.is_empty().then(|| {
+                place::follow(files, group, &levels, levels.len() - 1, at.clone(), format!("`{path}`"))
+            });
+            planned.push(Planned {
+                on_resource: at,
+                missing,
+                origin,
+                shown: path.clone(),
+                change: match &change {
+                    Change::Set(v) => Change::Set(v.clone()),
+                    Change::Contain(v) => Change::Contain(v.clone()),
+                },
+            });
+        }
+    }
+    Ok(planned)
+}
+
+/// The places a dotted path names on the resource: each existing attribute, or the object
+/// to add the rest of the path to. Blocks that repeat are each a place.
+fn targets(files: &Files, base: &At, names: &[String]) -> Result<Vec<(At, Vec<String>)>, String> {
+    let mut out = Vec::new();
+    let mut frontier = vec![base.clone()];
+    for (depth, name) in names.iter().enumerate() {
+        let mut next = Vec::new();
+        for at in frontier {
+            if files.makes_dynamically(&at, name) {
+                return Err(format!("`{name}` blocks are made by a `dynamic` block"));
+            }
+            let child = At {
+                file: at.file.clone(),
+                pointer: crate::pointer::join(&at.pointer, name),
+            };
+            let last = depth + 1 == names.len();
+            match files.count(&child) {
+                None => out.push((at, names[depth..].to_vec())),
+                Some(1) => next.push(child),
+                Some(_) if last => next.push(child),
+                Some(n) => next.extend((0..n).map(|i| At {
+                    file: child.file.clone(),
+                    pointer: crate::pointer::join_index(&child.pointer, i),
+                })),
+            }
+        }
+        frontier = next;
+    }
+    out.extend(frontier.into_iter().map(|at| (at, Vec::new())));
+    Ok(out)
+}
+
+/// The address (in the module) of the resource of `resource_type` beside `resource` whose
+/// values match.
+fn waited_for(
+    group: &[&Document],
+    resource: &Resource,
+    resource_type: &str,
+    matching: &Map<String, Value>,
+    parameters: &Map<String, Value>,
+) -> Option<String> {
+    let module = resource.address.module_path();
+    let candidates = group.iter().flat_map(|d| &d.resources).filter(|r| {
+        r.address.resource_type() == resource_type && r.address.module_path() == module
+    });
+    let mut found: Vec<&str> = candidates
+        .filter(|r| {
+            matching.iter().all(|(path, wanted)| {
+                let wanted = resolve_value(wanted, parameters);
+                values_at(&r.values.to_value(), path).contains(&&wanted)
+            })
+        })
+        .map(|r| r.address.in_module())
+        .collect();
+    found.sort();
+    found.dedup();
+    found.first().map(|s| (*s).to_owned())
+}
+
+/// The values a dotted path reaches, through lists of blocks.
+fn values_at<'v>(value: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut at = vec![value];
+    for name in path.split('.') {
+        at = at
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            })
+            .filter_map(|v| v.get(name))
+            .collect();
+    }
+    at.into_iter()
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        })
+        .collect()
+}
+
+/// For each name passed on the way, the attributes whose fixes pass through it.
+fn users(plans: &[(usize, Vec<Planned>)]) -> HashMap<(PathBuf, String), BTreeSet<At>> {
+    let mut users: HashMap<(PathBuf, String), BTreeSet<At>> = HashMap::new();
+    for planned in plans.iter().flat_map(|(_, p)| p) {
+        for name in planned.origin.iter().flat_map(|o| &o.through) {
+            users.entry(name.clone()).or_default().insert(planned.on_resource.clone());
+        }
+    }
+    users
+}
+
+/// The edits of one finding's fix, at each value's origin where only failing attributes read it,
+/// else on the resource.
+fn edits(
+    files: &Files,
+    group: &[&Document],
+    resource: &Resource,
+    title: String,
+    planned: Vec<Planned>,
+    users: &HashMap<(PathBuf, String), BTreeSet<At>>,
+    readers: &mut HashMap<(PathBuf, String), usize>,
+) -> Option<Fix> {
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut safety = Safety::Safe;
+    let mut said: Vec<String> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for planned in planned {
+        let Some(origin) = &planned.origin else {
+            let value = match &planned.change {
+                Change::Set(value) => value.clone(),
+                Change::Contain(items) => Value::Array(items.clone()),
+            };
+            said.push(format!("add `{} = {value}`", planned.shown));
+            edits.extend(place_edits(&planned.on_resource, files.insert(&planned.on_resource, &planned.missing, &value)?)?);
+            continue;
+        };
+        let shared = origin.through.iter().find(|name| {
+            let read = place::readers(group, readers, &name.0, &name.1);
+            read > users.get(*name).map_or(0, BTreeSet::len)
+        });
+        let expression = matches!(origin.written, Some(Written::Expression));
+        if shared.is_some() || expression {
+            // One edit at the resource: its value, whatever feeds the others.
+            safety = Safety::Unsafe;
+            notes.push(match shared {
+                Some((_, name)) => format!("`{name}` also sets what other attributes get: the value is written on the resource instead"),
+                None => format!("replaces the expression of `{}`", planned.shown),
+            });
+            let relative = planned.on_resource.pointer.strip_prefix(&resource.pointer).unwrap_or_default();
+            let value = match planned.change {
+                Change::Set(value) => value,
+                Change::Contain(items) => {
+                    let current = resource.values.to_value().pointer(relative).cloned();
+                    let mut all = match current {
+                        Some(Value::Array(all)) if !all.iter().any(has_template) => all,
+                        _ => return None,
+                    };
+                    all.extend(items.into_iter().filter(|i| !all.contains(i)).collect::<Vec<_>>());
+                    Value::Array(all)
+                }
+            };
+            said.push(format!("set `{} = {value}` on the resource", planned.shown));
+            edits.extend(place_edits(&planned.on_resource, files.replace(&planned.on_resource, &value)?)?);
+            continue;
+        }
+        let elsewhere = origin.at != planned.on_resource;
+        let spans = match (&planned.change, &origin.written) {
+            _ if origin.missing => {
+                let (object, name) = parent(&origin.at)?;
+                let value = match &planned.change {
+                    Change::Set(value) => value.clone(),
+                    Change::Contain(items) => Value::Array(items.clone()),
+                };
+                files.insert(&object, &[name], &value)?
+            }
+            (Change::Set(value), Some(Written::Literal(current))) if current == value => continue,
+            (Change::Set(value), _) => files.replace(&origin.at, value)?,
+            (Change::Contain(items), Some(Written::Literal(Value::Array(current)))) => {
+                let absent: Vec<Value> = items.iter().filter(|i| !current.contains(i)).cloned().collect();
+                if absent.is_empty() {
+                    continue;
+                }
+                files.append(&origin.at, &absent)?
+            }
+            (Change::Contain(_), _) => return None,
+        };
+        let what = match &planned.change {
+            Change::Set(value) => format!("set `{} = {value}`", planned.shown),
+            Change::Contain(items) => format!("make `{}` hold {}", planned.shown, Value::Array(items.clone())),
+        };
+        said.push(match elsewhere {
+            true => format!("{what} at {} ({})", origin.described, file_name(&origin.at.file)),
+            false => what,
+        });
+        edits.extend(place_edits(&origin.at, spans)?);
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort();
+    edits.dedup();
+    Some(Fix {
+        title: format!("{title}: {}", said.join(", ")),
+        safety,
+        edits,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    })
+}
+
+/// The edits of one file, refused where the file is not the user's to edit: a module that
+/// `terraform init` or payplat downloaded.
+fn place_edits(at: &At, spans: Vec<Span>) -> Option<Vec<Edit>> {
+    let downloaded = at.file.components().any(|c| c.as_os_str() == ".terraform")
+        || crate::resolve::fetch::is_cached(&at.file);
+    if downloaded {
+        return None;
+    }
+    Some(
+        spans
+            .into_iter()
+            .map(|(range, text)| Edit {
+                file: at.file.clone(),
+                start: range.start,
+                end: range.end,
+                text,
+            })
+            .collect(),
+    )
+}
+
+/// The object a place is a member of, and the member's name.
+fn parent(at: &At) -> Option<(At, String)> {
+    let (object, name) = at.pointer.rsplit_once('/')?;
+    Some((
+        At {
+            file: at.file.clone(),
+            pointer: object.to_owned(),
+        },
+        crate::pointer::unescape(name).into_owned(),
+    ))
+}
+
+fn has_template(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| s.contains("${"))
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned())
+}
