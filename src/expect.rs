@@ -51,11 +51,26 @@ impl std::fmt::Display for Expected {
     }
 }
 
+/// An expectations file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Expectations {
-    profile: Option<String>,
-    fixtures: BTreeMap<String, BTreeMap<String, Expected>>,
+pub struct Expectations {
+    /// The profile whose rules run.
+    pub profile: Option<String>,
+    /// For each fixture (relative to the file), each rule's verdict.
+    pub fixtures: BTreeMap<String, BTreeMap<String, Expected>>,
+}
+
+impl Expectations {
+    /// Reads an expectations file.
+    pub fn read(file: &Path) -> Result<Expectations, TestError> {
+        let bad = |reason: String| TestError::Expectations {
+            file: file.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(file).map_err(|e| bad(format!("cannot read: {e}")))?;
+        serde_saphyr::from_str(&text).map_err(|e| bad(e.to_string()))
+    }
 }
 
 /// Why the tests could not run.
@@ -112,13 +127,7 @@ pub struct Report {
 /// Tests the rules of `rule_dir` (with the built-in ones) against the fixtures `expectations`
 /// (an expectations file) names.
 pub fn run(rule_dir: Option<&Path>, expectations: &Path) -> Result<Report, TestError> {
-    let bad = |reason: String| TestError::Expectations {
-        file: expectations.to_owned(),
-        reason,
-    };
-    let text =
-        std::fs::read_to_string(expectations).map_err(|e| bad(format!("cannot read: {e}")))?;
-    let wanted: Expectations = serde_saphyr::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let wanted = Expectations::read(expectations)?;
     let profile = wanted
         .profile
         .as_deref()

@@ -22,18 +22,24 @@ pub(super) fn run(args: &Args) -> Outcome {
         .clone()
         .unwrap_or_else(|| args.dir.join("fixtures").join(EXPECTATIONS_FILE));
     let report = expect::run(Some(&args.dir), &expectations)?;
+    let fixes = payplat::fix::fixtures::run(Some(&args.dir), &expectations)?;
     write_stdout(|out| {
         for mismatch in &report.mismatches {
             writeln!(out, "FAIL {mismatch}")?;
         }
+        for failure in &fixes.failures {
+            writeln!(out, "FAIL {failure}")?;
+        }
         writeln!(
             out,
-            "{} expectations, {} not met",
+            "{} expectations, {} not met; {} fixes, {} not as expected",
             report.tested,
-            report.mismatches.len()
+            report.mismatches.len(),
+            fixes.tested,
+            fixes.failures.len()
         )
     })?;
-    Ok(if report.mismatches.is_empty() {
+    Ok(if report.mismatches.is_empty() && fixes.failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

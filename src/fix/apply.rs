@@ -11,17 +11,16 @@ use std::path::PathBuf;
 pub struct Applied {
     /// Each changed file: its text before and after.
     pub files: BTreeMap<PathBuf, (String, String)>,
-    /// Fixes applied.
-    pub applied: usize,
-    /// Fixes left because their edits overlap one applied: the next round takes them.
-    pub deferred: usize,
+    /// The fixes applied, by their place in the order given; the others overlap one applied
+    /// and wait for the next round.
+    pub applied: Vec<usize>,
 }
 
 /// The texts after applying `fixes`, in order; the same edit made by two fixes is made once.
 pub fn apply<'f>(fixes: impl IntoIterator<Item = &'f Fix>, files: &Files) -> Applied {
     let mut taken: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut applied = Applied::default();
-    for fix in fixes {
+    for (index, fix) in fixes.into_iter().enumerate() {
         let clashes = fix.edits.iter().any(|edit| {
             taken.get(&edit.file).is_some_and(|edits| {
                 edits
@@ -30,7 +29,6 @@ pub fn apply<'f>(fixes: impl IntoIterator<Item = &'f Fix>, files: &Files) -> App
             })
         });
         if clashes {
-            applied.deferred += 1;
             continue;
         }
         for edit in &fix.edits {
@@ -39,7 +37,7 @@ pub fn apply<'f>(fixes: impl IntoIterator<Item = &'f Fix>, files: &Files) -> App
                 edits.push(edit.clone());
             }
         }
-        applied.applied += 1;
+        applied.applied.push(index);
     }
     for (file, mut edits) in taken {
         let Some(before) = files.text(&file) else {

@@ -43,26 +43,30 @@ impl Files {
         }
         let body = hcl::parse(&text)?;
         match hcl::find(&body, &segments(&at.pointer))? {
+            hcl::Node::Attribute(attribute) if attribute.key.as_str() == "depends_on" => {
+                Some(hcl::references(&text, &attribute.value))
+            }
             hcl::Node::Attribute(attribute) => Some(hcl::written(&attribute.value)),
             // A block is written out; it is not a value to follow.
             _ => Some(Written::Expression),
         }
     }
 
-    /// Whether the object at a place exists, and how many blocks it is where they repeat.
-    pub(super) fn count(&self, at: &At) -> Option<usize> {
+    /// Whether something is at a place: `Some(None)` one value or block, `Some(Some(n))` a
+    /// list of `n` (blocks that repeat).
+    pub(super) fn count(&self, at: &At) -> Option<Option<usize>> {
         let text = self.text(&at.file)?;
         if is_json(&at.file) {
             let span = json::value_span(&text, &at.pointer)?;
             return match serde_json::from_str::<Value>(&text[span]).ok()? {
-                Value::Array(items) => Some(items.len()),
-                _ => Some(1),
+                Value::Array(items) => Some(Some(items.len())),
+                _ => Some(None),
             };
         }
         let body = hcl::parse(&text)?;
         let segments = segments(&at.pointer);
         if hcl::find(&body, &segments).is_some() {
-            return Some(1);
+            return Some(None);
         }
         let (name, parent) = segments.split_last()?;
         match hcl::find(&body, parent)? {
@@ -71,6 +75,7 @@ impl Files {
             hcl::Node::Attribute(_) => None,
         }
         .filter(|n| *n > 1)
+        .map(Some)
     }
 
     /// Whether the object at `at` makes `name` blocks with a `dynamic` block.
@@ -92,7 +97,7 @@ impl Files {
     pub(super) fn replace(&self, at: &At, value: &Value) -> Option<Vec<Span>> {
         let text = self.text(&at.file)?;
         if is_json(&at.file) {
-            return Some(vec![(json::value_span(&text, &at.pointer)?, value.to_string())]);
+            return Some(vec![(json::value_span(&text, &at.pointer)?, json::value_text(value, ""))]);
         }
         let body = hcl::parse(&text)?;
         let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {

@@ -67,6 +67,18 @@ pub(super) fn written(expression: &Expression) -> Written {
     Written::Expression
 }
 
+/// A `depends_on` list: the references as written, as Terraform's JSON syntax writes them.
+pub(super) fn references(text: &str, expression: &Expression) -> Written {
+    let Expression::Array(array) = expression else {
+        return Written::Expression;
+    };
+    let items: Option<Vec<Value>> = array
+        .iter()
+        .map(|item| Some(Value::String(text[item.span()?].trim().to_owned())))
+        .collect();
+    items.map_or(Written::Expression, |items| Written::Literal(Value::Array(items)))
+}
+
 fn literal(expression: &Expression) -> Option<Value> {
     Some(match expression {
         Expression::Null(_) => Value::Null,
@@ -154,6 +166,11 @@ pub(super) fn insert(
         let lines = block_lines(deeper, value, &inner);
         let block = format!("{indent}{name} {{\n{lines}{indent}}}\n");
         return Some(vec![insertion_before_close(text, &interior, body, &block)]);
+    }
+    if name == "depends_on" {
+        // A meta-argument: last, after a blank line, as Terraform's style guide has it.
+        let line = format!("{indent}{name} = {}\n", attribute_text(name, value));
+        return Some(vec![insertion_before_close(text, &interior, body, &line)]);
     }
     let attributes: Vec<&Attribute> = body.attributes().collect();
     let Some(last) = attributes.last() else {

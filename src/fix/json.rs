@@ -35,11 +35,15 @@ fn name_in(template: &str) -> Option<String> {
 }
 
 /// A value as JSON, nested lines indented from `indent`.
-fn value_text(value: &Value, indent: &str) -> String {
+pub(super) fn value_text(value: &Value, indent: &str) -> String {
     match value {
         Value::Object(_) => serde_json::to_string_pretty(value)
             .unwrap_or_default()
             .replace('\n', &format!("\n{indent}")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(|i| value_text(i, indent)).collect::<Vec<_>>().join(", ")
+        ),
         _ => value.to_string(),
     }
 }

@@ -8,6 +8,7 @@
 
 mod apply;
 mod files;
+pub mod fixtures;
 mod hcl;
 mod json;
 mod place;
@@ -210,9 +211,9 @@ fn targets(files: &Files, base: &At, names: &[String]) -> Result<Vec<(At, Vec<St
             let last = depth + 1 == names.len();
             match files.count(&child) {
                 None => out.push((at, names[depth..].to_vec())),
-                Some(1) => next.push(child),
-                Some(_) if last => next.push(child),
-                Some(n) => next.extend((0..n).map(|i| At {
+                Some(None) => next.push(child),
+                Some(Some(_)) if last => next.push(child),
+                Some(Some(n)) => next.extend((0..n).map(|i| At {
                     file: child.file.clone(),
                     pointer: crate::pointer::join_index(&child.pointer, i),
                 })),
@@ -244,7 +245,13 @@ fn waited_for(
                 values_at(&r.values.to_value(), path).contains(&&wanted)
             })
         })
-        .map(|r| r.address.in_module())
+        .map(|r| {
+            let address = r.address.as_str();
+            match r.address.module() {
+                Some(module) => &address[module.len() + 1..],
+                None => address,
+            }
+        })
         .collect();
     found.sort();
     found.dedup();

@@ -63,8 +63,9 @@ pub fn fix(options: &Options) -> Result<Fixed, CheckError> {
                 !fix.edits.is_empty() && (options.unsafe_fixes || fix.safety == Safety::Safe)
             })
         };
-        let chosen: Vec<&Finding> = ran.findings.iter().filter(applies).collect();
-        let applied = apply(chosen.iter().filter_map(|f| f.fix.as_ref()), &files);
+        let candidates: Vec<&Finding> = ran.findings.iter().filter(applies).collect();
+        let applied = apply(candidates.iter().filter_map(|f| f.fix.as_ref()), &files);
+        let chosen: Vec<&Finding> = applied.applied.iter().map(|&i| candidates[i]).collect();
         if applied.files.is_empty() || !options.write {
             fixed.applied.extend(chosen.iter().filter(|_| !options.write).map(|f| named(f, true)));
             if !options.write {
