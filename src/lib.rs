@@ -15,6 +15,7 @@
 //! | the user's word | [`config`], then [`triage`] |
 //! | output | [`report`] |
 //! | one check, end to end | [`check`], [`expect`] (rule tests) |
+//! | fixing what fails, on top of a check | [`fix`] |
 //!
 //! The command line (`src/cli/`, in the binary) sits on top; the library prints nothing.
 

@@ -37,7 +37,15 @@ fn the_built_in_rules_meet_every_expectation_and_every_fixture_has_one() {
             root(),
         );
         assert_eq!(code, Some(0), "{file}: {stdout}{stderr}");
-        assert!(stdout.ends_with(" expectations, 0 not met\n"), "{stdout}");
+        assert!(stdout.contains(" expectations, 0 not met; "), "{stdout}");
+        let fixes: usize = stdout
+            .rsplit("; ")
+            .next()
+            .and_then(|tail| tail.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(stdout.ends_with(" fixes, 0 not as expected\n"), "{stdout}");
+        assert!(fixes >= 10, "{file}: only {fixes} fixed fixtures tested");
         text.push_str(&std::fs::read_to_string(&expectations).unwrap());
     }
     // Every fixture of the layout `<rule>/<verdict>/<fixture>` is named, with its verdict.
@@ -112,7 +120,51 @@ fn a_user_rule_directory_is_tested_the_same_way() {
     );
     let (code, stdout, stderr) = payplat(&["test"], dir.path());
     assert_eq!(code, Some(0), "{stdout}{stderr}");
-    assert_eq!(stdout, "4 expectations, 0 not met\n");
+    assert_eq!(
+        stdout,
+        "4 expectations, 0 not met; 0 fixes, 0 not as expected\n"
+    );
+}
+
+#[test]
+fn a_user_rule_declares_its_fix_and_its_fixed_fixture_is_checked() {
+    let dir = user_rules("fixtures:\n  fail/audit.tf: {ORG001: fail}\n");
+    let rule = format!(
+        "{RULE}fix:\n  title: encrypt with the logs key\n  set:\n    kms_key_id: alias/logs\n"
+    );
+    std::fs::write(dir.path().join("ORG001-log-group-kms.yaml"), rule).unwrap();
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir(fixtures.join("fail")).unwrap();
+    std::fs::create_dir(fixtures.join("fixed")).unwrap();
+    std::fs::write(
+        fixtures.join("fail/audit.tf"),
+        "resource \"aws_cloudwatch_log_group\" \"audit\" {\n  name = \"audit\" # the audit trail\n}\n",
+    )
+    .unwrap();
+    let fixed = "resource \"aws_cloudwatch_log_group\" \"audit\" {\n  name       = \"audit\" # the audit trail\n  kms_key_id = \"alias/logs\"\n}\n";
+    std::fs::write(fixtures.join("fixed/audit.tf"), fixed).unwrap();
+    let (code, stdout, stderr) = payplat(&["test"], dir.path());
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "1 expectations, 0 not met; 1 fixes, 0 not as expected\n"
+    );
+    // A fixed fixture that is not what the fix writes fails the test, with the difference.
+    std::fs::write(
+        fixtures.join("fixed/audit.tf"),
+        fixed.replace("alias/logs", "alias/other"),
+    )
+    .unwrap();
+    let (code, stdout, _) = payplat(&["test"], dir.path());
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL fixed/audit.tf: the fixed audit.tf differs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+  kms_key_id = \"alias/logs\""),
+        "{stdout}"
+    );
 }
 
 #[test]

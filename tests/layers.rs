@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["triage"],
     &["report"],
     &["check", "expect"],
+    &["fix"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

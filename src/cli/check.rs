@@ -105,7 +105,13 @@ pub(super) fn run(args: Args) -> Outcome {
         eprintln!("note: {note}");
     }
     print_inputs(&prepared.inputs);
-    let ran = prepared.run()?;
+    let mut ran = prepared.run()?;
+    payplat::fix::attach(
+        &mut ran.findings,
+        &prepared.rules,
+        &prepared.inputs,
+        &payplat::fix::Files::default(),
+    );
     for warning in &ran.warnings {
         eprintln!("warning: {warning}");
     }

@@ -102,7 +102,10 @@ fn report(fixed: &Fixed, args: &Args) {
     );
     if !fixed.unsafe_left.is_empty() {
         let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("  apply them with: payplat fix --unsafe-fixes {}", paths.join(" "));
+        eprintln!(
+            "  apply them with: payplat fix --unsafe-fixes {}",
+            paths.join(" ")
+        );
     }
     list("generated inputs: change their source:", &fixed.in_source);
     if !args.diff {

@@ -39,9 +39,11 @@ pub(super) fn run(args: &Args) -> Outcome {
             fixes.failures.len()
         )
     })?;
-    Ok(if report.mismatches.is_empty() && fixes.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(
+        if report.mismatches.is_empty() && fixes.failures.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }

@@ -97,7 +97,10 @@ impl Files {
     pub(super) fn replace(&self, at: &At, value: &Value) -> Option<Vec<Span>> {
         let text = self.text(&at.file)?;
         if is_json(&at.file) {
-            return Some(vec![(json::value_span(&text, &at.pointer)?, json::value_text(value, ""))]);
+            return Some(vec![(
+                json::value_span(&text, &at.pointer)?,
+                json::value_text(value, ""),
+            )]);
         }
         let body = hcl::parse(&text)?;
         let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {

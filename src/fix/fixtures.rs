@@ -48,10 +48,13 @@ pub fn run(rule_dir: Option<&Path>, expectations: &Path) -> Result<Report, TestE
     Ok(report)
 }
 
-/// `R/fail/x.tf` → `R/fixed/x.tf`.
+/// `R/fail/x.tf` → `R/fixed/x.tf` (the last `fail` directory on the way).
 fn fixed_twin(fixture: &str) -> Option<String> {
-    let (rule, rest) = fixture.split_once("/fail/")?;
-    Some(format!("{rule}/fixed/{rest}"))
+    let mut parts: Vec<&str> = fixture.split('/').collect();
+    let last = parts.len().checked_sub(1)?;
+    let at = parts[..last].iter().rposition(|p| *p == "fail")?;
+    parts[at] = "fixed";
+    Some(parts.join("/"))
 }
 
 struct Case<'a> {
@@ -102,7 +105,10 @@ impl Case<'_> {
             }
         }
         if let Some(left) = first.still_failing.first() {
-            return Err(format!("still fails after fixing: {} ({})", left.finding, left.title));
+            return Err(format!(
+                "still fails after fixing: {} ({})",
+                left.finding, left.title
+            ));
         }
         let again = fix(&options).map_err(|e| e.to_string())?;
         if !again.applied.is_empty() {

@@ -25,7 +25,10 @@ pub(super) fn find<'b>(body: &'b Body, segments: &[String]) -> Option<Node<'b>> 
     if let Some(attribute) = body.get_attribute(first) {
         return rest.is_empty().then_some(Node::Attribute(attribute));
     }
-    let blocks: Vec<&Block> = body.blocks().filter(|b| b.ident.as_str() == first).collect();
+    let blocks: Vec<&Block> = body
+        .blocks()
+        .filter(|b| b.ident.as_str() == first)
+        .collect();
     if first == "locals" {
         let (name, rest) = rest.split_first()?;
         let attribute = blocks.iter().find_map(|b| b.body.get_attribute(name))?;
@@ -76,7 +79,9 @@ pub(super) fn references(text: &str, expression: &Expression) -> Written {
         .iter()
         .map(|item| Some(Value::String(text[item.span()?].trim().to_owned())))
         .collect();
-    items.map_or(Written::Expression, |items| Written::Literal(Value::Array(items)))
+    items.map_or(Written::Expression, |items| {
+        Written::Literal(Value::Array(items))
+    })
 }
 
 fn literal(expression: &Expression) -> Option<Value> {
@@ -126,7 +131,11 @@ fn attribute_text(key: &str, value: &Value) -> String {
     match value {
         Value::Array(items) => format!(
             "[{}]",
-            items.iter().map(|v| item_text(key, v)).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|v| item_text(key, v))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         other => value_text(other),
     }
@@ -239,17 +248,15 @@ fn insertion_before_close(
     lines: &str,
 ) -> super::Span {
     let close_line = line_start(text, interior.end);
-    let closing_alone = text[close_line..interior.end].trim().is_empty() && close_line > interior.start;
+    let closing_alone =
+        text[close_line..interior.end].trim().is_empty() && close_line > interior.start;
     if closing_alone {
         let separator = if body.is_empty() { "" } else { "\n" };
         (close_line..close_line, format!("{separator}{lines}"))
     } else {
         // `x {}` or a body ending on the closing line: open it.
         let indent = line_indent(text, interior.start);
-        (
-            interior.end..interior.end,
-            format!("\n{lines}{indent}"),
-        )
+        (interior.end..interior.end, format!("\n{lines}{indent}"))
     }
 }
 
@@ -261,10 +268,7 @@ fn aligned_run<'a>(text: &str, attributes: &[&'a Attribute]) -> Vec<&'a Attribut
     for attribute in attributes.iter().rev() {
         let Some(span) = attribute.span() else { break };
         let (first, last) = (line_of(span.start), line_of(span.end));
-        let next = run
-            .last()
-            .and_then(|a| a.span())
-            .map(|s| line_of(s.start));
+        let next = run.last().and_then(|a| a.span()).map(|s| line_of(s.start));
         if first != last || next.is_some_and(|n| n != last + 1) {
             break;
         }
@@ -274,7 +278,11 @@ fn aligned_run<'a>(text: &str, attributes: &[&'a Attribute]) -> Vec<&'a Attribut
 }
 
 /// The edits that append `values` to the list an attribute holds.
-pub(super) fn append(text: &str, attribute: &Attribute, values: &[Value]) -> Option<Vec<super::Span>> {
+pub(super) fn append(
+    text: &str,
+    attribute: &Attribute,
+    values: &[Value],
+) -> Option<Vec<super::Span>> {
     let Expression::Array(array) = &attribute.value else {
         return None;
     };
@@ -298,7 +306,10 @@ pub(super) fn append(text: &str, attribute: &Attribute, values: &[Value]) -> Opt
                 let comma = last.end + text[last.end..].find(',')? + 1;
                 (comma..comma, lines)
             } else {
-                (last.end..last.end, format!(",{}", lines.trim_end_matches(',')))
+                (
+                    last.end..last.end,
+                    format!(",{}", lines.trim_end_matches(',')),
+                )
             }
         }
     }])

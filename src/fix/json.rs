@@ -11,10 +11,14 @@ pub(super) fn written(text: &str, at: &str) -> Option<(Written, std::ops::Range<
     let span = crate::locate::locate(text, at)?;
     let value: Value = serde_json::from_str(&text[span.start..span.end]).ok()?;
     let written = match &value {
-        Value::String(s) if s.contains("${") => name_in(s).map_or(Written::Expression, Written::Name),
-        v if pointer::every(v)
-            .iter()
-            .any(|p| v.pointer(p).and_then(Value::as_str).is_some_and(|s| s.contains("${"))) =>
+        Value::String(s) if s.contains("${") => {
+            name_in(s).map_or(Written::Expression, Written::Name)
+        }
+        v if pointer::every(v).iter().any(|p| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.contains("${"))
+        }) =>
         {
             Written::Expression
         }
@@ -42,7 +46,11 @@ pub(super) fn value_text(value: &Value, indent: &str) -> String {
             .replace('\n', &format!("\n{indent}")),
         Value::Array(items) => format!(
             "[{}]",
-            items.iter().map(|i| value_text(i, indent)).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|i| value_text(i, indent))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => value.to_string(),
     }
@@ -57,7 +65,11 @@ pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Op
     }
     let object = crate::locate::locate(text, at)?;
     let members: Value = serde_json::from_str(&text[object.start..object.end]).ok()?;
-    let keys: Vec<String> = members.as_object()?.keys().map(|k| pointer::join(at, k)).collect();
+    let keys: Vec<String> = members
+        .as_object()?
+        .keys()
+        .map(|k| pointer::join(at, k))
+        .collect();
     let spans = locate_all(text, keys.iter().map(String::as_str));
     let key = serde_json::to_string(name).ok()?;
     let last = spans.values().max_by_key(|s| s.end);
@@ -67,10 +79,7 @@ pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Op
             let close = line_indent(text, object.start);
             (
                 object.start + 1..object.end - 1,
-                format!(
-                    "\n{indent}{key}: {}\n{close}",
-                    value_text(&nested, &indent)
-                ),
+                format!("\n{indent}{key}: {}\n{close}", value_text(&nested, &indent)),
             )
         }
         Some(last) => {
@@ -105,7 +114,10 @@ pub(super) fn append(text: &str, at: &str, values: &[Value]) -> Option<Vec<Span>
     } else {
         ", ".to_owned()
     };
-    let added: String = new.iter().map(|item| format!("{separator}{item}")).collect();
+    let added: String = new
+        .iter()
+        .map(|item| format!("{separator}{item}"))
+        .collect();
     Some(vec![(last.end..last.end, added)])
 }
 

@@ -68,14 +68,22 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
     };
     let mut plans: Vec<(usize, Vec<Planned>)> = Vec::new();
     for (index, finding) in findings.iter_mut().enumerate() {
-        let Some(rule) = rule_of(finding) else { continue };
+        let Some(rule) = rule_of(finding) else {
+            continue;
+        };
         if finding.verdict != Verdict::Fail || finding.status != Status::Active {
             continue;
         }
         let spec = rule.fix.as_ref().expect("rules with a fix");
         if is_generated(finding.document) {
             finding.fix = Some(in_source(finding, spec, &rule.parameters));
-        } else if let Ok(planned) = plan(files, &group_of(inputs, finding.document), finding, spec, &rule.parameters) {
+        } else if let Ok(planned) = plan(
+            files,
+            &group_of(inputs, finding.document),
+            finding,
+            spec,
+            &rule.parameters,
+        ) {
             plans.push((index, planned));
         }
     }
@@ -83,9 +91,20 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
     let mut readers = HashMap::new();
     for (index, planned) in plans {
         let finding = &findings[index];
-        let title = rule_of(finding).and_then(|r| r.fix.as_ref()).map(|f| f.title.clone()).unwrap_or_default();
+        let title = rule_of(finding)
+            .and_then(|r| r.fix.as_ref())
+            .map(|f| f.title.clone())
+            .unwrap_or_default();
         let group = group_of(inputs, finding.document);
-        let fix = edits(files, &group, finding.resource, title, planned, &users, &mut readers);
+        let fix = edits(
+            files,
+            &group,
+            finding.resource,
+            title,
+            planned,
+            &users,
+            &mut readers,
+        );
         findings[index].fix = fix;
     }
 }
@@ -95,35 +114,78 @@ fn is_generated(document: &Document) -> bool {
     !document.kind.is_configuration() || document.kind == Kind::Cdktf
 }
 
-/// The fix of a generated input: what to set in its source, no edit.
+/// The fix of a generated input: what to set in its source, no edit. A CDKTF construct takes
+/// the attribute as its constructor argument, in camelCase.
 fn in_source(finding: &Finding, spec: &FixSpec, parameters: &Map<String, Value>) -> Fix {
+    let construct = finding.resource.construct_path.as_deref();
+    let name = |path: &str| match construct {
+        Some(_) => path.split('.').map(camel_case).collect::<Vec<_>>(),
+        None => path.split('.').map(str::to_owned).collect(),
+    };
+    let shown = |path: &str, value: &Value| {
+        let names = name(path);
+        let (last, outer) = names.split_last().expect("a path has a name");
+        let text = json::value_text(value, "");
+        let inner = match construct {
+            Some(_) => format!("{last}: {text}"),
+            None => format!("{last} = {text}"),
+        };
+        outer
+            .iter()
+            .rev()
+            .fold(inner, |inner, block| match construct {
+                Some(_) => format!("{block}: {{ {inner} }}"),
+                None => format!("{block} {{ {inner} }}"),
+            })
+    };
     let mut changes: Vec<String> = spec
         .set
         .iter()
-        .map(|(path, v)| format!("`{path} = {}`", resolve_value(v, parameters)))
-        .chain(spec.add_to_list.iter().map(|(path, v)| {
-            format!("`{path}` to hold {}", resolve_value(v, parameters))
-        }))
+        .map(|(path, v)| format!("`{}`", shown(path, &resolve_value(v, parameters))))
+        .chain(
+            spec.add_to_list
+                .iter()
+                .map(|(path, v)| format!("`{}`", shown(path, &resolve_value(v, parameters)))),
+        )
         .collect();
     if let Some(depends) = &spec.depends_on {
-        changes.push(format!("`depends_on` the `{}` it needs", depends.resource_type));
+        let key = name("depends_on").concat();
+        changes.push(format!(
+            "`{key}` on the `{}` it needs",
+            depends.resource_type
+        ));
     }
-    let place = match &finding.resource.construct_path {
-        Some(construct) => {
-            format!("the CDKTF construct `{construct}` (the constructor argument, in camelCase)")
-        }
-        None => format!("the configuration of `{}`", finding.resource.address),
+    let note = match construct {
+        Some(construct) => format!(
+            "in the source: set {} on the CDKTF construct `{construct}`, then synth again",
+            changes.join(" and ")
+        ),
+        None => format!(
+            "in the source: set {} on `{}` in the configuration, then plan again",
+            changes.join(" and "),
+            finding.resource.address
+        ),
     };
     Fix {
         title: spec.title.clone(),
         safety: Safety::Unsafe,
         edits: Vec::new(),
-        note: Some(format!(
-            "{} is generated: set {} in {place}, then generate it again",
-            finding.document.path.display(),
-            changes.join(", ")
-        )),
+        note: Some(note),
     }
+}
+
+/// `scan_on_push` → `scanOnPush`.
+fn camel_case(name: &str) -> String {
+    let mut words = name.split('_');
+    let first = words.next().unwrap_or_default().to_owned();
+    words.fold(first, |mut out, word| {
+        let mut chars = word.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+        out
+    })
 }
 
 /// The documents checked with `document`.
@@ -150,9 +212,15 @@ fn plan(
 ) -> Result<Vec<Planned>, String> {
     let document = finding.document;
     let resource = finding.resource;
-    let root = group.first().map(|d| place::directory_of(&d.path)).unwrap_or_default();
+    let root = group
+        .first()
+        .map(|d| place::directory_of(&d.path))
+        .unwrap_or_default();
     let levels = place::levels(group, &root, &resource.address.module_path())
-        .filter(|l| l.last().is_some_and(|l| l.directory == place::directory_of(&document.path)))
+        .filter(|l| {
+            l.last()
+                .is_some_and(|l| l.directory == place::directory_of(&document.path))
+        })
         .ok_or("the module call that makes this resource is not in these inputs")?;
     let base = At {
         file: document.path.clone(),
@@ -163,20 +231,39 @@ fn plan(
         changes.push((path.clone(), Change::Set(resolve_value(value, parameters))));
     }
     for (path, value) in &spec.add_to_list {
-        let items = resolve_value(value, parameters).as_array().cloned().unwrap_or_default();
+        let items = resolve_value(value, parameters)
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         changes.push((path.clone(), Change::Contain(items)));
     }
     if let Some(depends) = &spec.depends_on {
-        let target = waited_for(group, resource, &depends.resource_type, &depends.matching, parameters)
-            .ok_or_else(|| format!("no `{}` in this module to wait for", depends.resource_type))?;
-        changes.push(("depends_on".into(), Change::Contain(vec![Value::String(target)])));
+        let target = waited_for(
+            group,
+            resource,
+            &depends.resource_type,
+            &depends.matching,
+            parameters,
+        )
+        .ok_or_else(|| format!("no `{}` in this module to wait for", depends.resource_type))?;
+        changes.push((
+            "depends_on".into(),
+            Change::Contain(vec![Value::String(target)]),
+        ));
     }
     let mut planned = Vec::new();
     for (path, change) in changes {
         let names: Vec<String> = path.split('.').map(str::to_owned).collect();
         for (at, missing) in targets(files, &base, &names)? {
             let origin = missing.is_empty().then(|| {
-                place::follow(files, group, &levels, levels.len() - 1, at.clone(), format!("`{path}`"))
+                place::follow(
+                    files,
+                    group,
+                    &levels,
+                    levels.len() - 1,
+                    at.clone(),
+                    format!("`{path}`"),
+                )
             });
             planned.push(Planned {
                 on_resource: at,
@@ -284,7 +371,10 @@ fn users(plans: &[(usize, Vec<Planned>)]) -> HashMap<(PathBuf, String), BTreeSet
     let mut users: HashMap<(PathBuf, String), BTreeSet<At>> = HashMap::new();
     for planned in plans.iter().flat_map(|(_, p)| p) {
         for name in planned.origin.iter().flat_map(|o| &o.through) {
-            users.entry(name.clone()).or_default().insert(planned.on_resource.clone());
+            users
+                .entry(name.clone())
+                .or_default()
+                .insert(planned.on_resource.clone());
         }
     }
     users
@@ -312,7 +402,10 @@ fn edits(
                 Change::Contain(items) => Value::Array(items.clone()),
             };
             said.push(format!("add `{} = {value}`", planned.shown));
-            edits.extend(place_edits(&planned.on_resource, files.insert(&planned.on_resource, &planned.missing, &value)?)?);
+            edits.extend(place_edits(
+                &planned.on_resource,
+                files.insert(&planned.on_resource, &planned.missing, &value)?,
+            )?);
             continue;
         };
         let shared = origin.through.iter().find(|name| {
@@ -327,7 +420,11 @@ fn edits(
                 Some((_, name)) => format!("`{name}` also sets what other attributes get: the value is written on the resource instead"),
                 None => format!("replaces the expression of `{}`", planned.shown),
             });
-            let relative = planned.on_resource.pointer.strip_prefix(&resource.pointer).unwrap_or_default();
+            let relative = planned
+                .on_resource
+                .pointer
+                .strip_prefix(&resource.pointer)
+                .unwrap_or_default();
             let value = match planned.change {
                 Change::Set(value) => value,
                 Change::Contain(items) => {
@@ -336,12 +433,20 @@ fn edits(
                         Some(Value::Array(all)) if !all.iter().any(has_template) => all,
                         _ => return None,
                     };
-                    all.extend(items.into_iter().filter(|i| !all.contains(i)).collect::<Vec<_>>());
+                    all.extend(
+                        items
+                            .into_iter()
+                            .filter(|i| !all.contains(i))
+                            .collect::<Vec<_>>(),
+                    );
                     Value::Array(all)
                 }
             };
             said.push(format!("set `{} = {value}` on the resource", planned.shown));
-            edits.extend(place_edits(&planned.on_resource, files.replace(&planned.on_resource, &value)?)?);
+            edits.extend(place_edits(
+                &planned.on_resource,
+                files.replace(&planned.on_resource, &value)?,
+            )?);
             continue;
         }
         let elsewhere = origin.at != planned.on_resource;
@@ -357,7 +462,11 @@ fn edits(
             (Change::Set(value), Some(Written::Literal(current))) if current == value => continue,
             (Change::Set(value), _) => files.replace(&origin.at, value)?,
             (Change::Contain(items), Some(Written::Literal(Value::Array(current)))) => {
-                let absent: Vec<Value> = items.iter().filter(|i| !current.contains(i)).cloned().collect();
+                let absent: Vec<Value> = items
+                    .iter()
+                    .filter(|i| !current.contains(i))
+                    .cloned()
+                    .collect();
                 if absent.is_empty() {
                     continue;
                 }
@@ -367,10 +476,18 @@ fn edits(
         };
         let what = match &planned.change {
             Change::Set(value) => format!("set `{} = {value}`", planned.shown),
-            Change::Contain(items) => format!("make `{}` hold {}", planned.shown, Value::Array(items.clone())),
+            Change::Contain(items) => format!(
+                "make `{}` hold {}",
+                planned.shown,
+                Value::Array(items.clone())
+            ),
         };
         said.push(match elsewhere {
-            true => format!("{what} at {} ({})", origin.described, file_name(&origin.at.file)),
+            true => format!(
+                "{what} at {} ({})",
+                origin.described,
+                file_name(&origin.at.file)
+            ),
             false => what,
         });
         edits.extend(place_edits(&origin.at, spans)?);
@@ -426,6 +543,8 @@ fn has_template(value: &Value) -> bool {
 }
 
 fn file_name(path: &std::path::Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |f| f.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    )
 }

@@ -2,8 +2,8 @@
 //! (their `terraform.tfvars` line or their default) and module call arguments, as far as each
 //! is a plain name (`var.x`, `local.x`). The files are read as written, not as evaluated.
 
-use super::files::Files;
 use super::Written;
+use super::files::Files;
 use crate::model::{Declared, Document};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -127,7 +127,15 @@ pub(super) fn follow(
             && at.file == call.file
         {
             // The argument is in the caller: names there are the caller's.
-            return follow_in_caller(files, documents, levels, depth, at, described, origin.through);
+            return follow_in_caller(
+                files,
+                documents,
+                levels,
+                depth,
+                at,
+                described,
+                origin.through,
+            );
         }
         origin.at = at;
         origin.described = described;

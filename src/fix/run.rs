@@ -67,7 +67,12 @@ pub fn fix(options: &Options) -> Result<Fixed, CheckError> {
         let applied = apply(candidates.iter().filter_map(|f| f.fix.as_ref()), &files);
         let chosen: Vec<&Finding> = applied.applied.iter().map(|&i| candidates[i]).collect();
         if applied.files.is_empty() || !options.write {
-            fixed.applied.extend(chosen.iter().filter(|_| !options.write).map(|f| named(f, true)));
+            fixed.applied.extend(
+                chosen
+                    .iter()
+                    .filter(|_| !options.write)
+                    .map(|f| named(f, true)),
+            );
             if !options.write {
                 fixed.files = applied.files;
             }
@@ -78,7 +83,9 @@ pub fn fix(options: &Options) -> Result<Fixed, CheckError> {
         fixed.applied.extend(chosen.iter().map(|f| named(f, true)));
         for (path, (before, after)) in applied.files {
             if let Err(error) = std::fs::write(&path, &after) {
-                fixed.errors.push(format!("cannot write {}: {error}", path.display()));
+                fixed
+                    .errors
+                    .push(format!("cannot write {}: {error}", path.display()));
                 return Ok(fixed);
             }
             fixed
@@ -112,13 +119,20 @@ fn describe(
         }
         fixed.still_failing.push(named(finding, false));
     }
-    fixed.errors.extend(prepared.inputs.errors.iter().map(ToString::to_string));
+    fixed
+        .errors
+        .extend(prepared.inputs.errors.iter().map(ToString::to_string));
 }
 
 /// A finding as the report names it, with its fix's title (or note, for generated inputs).
 fn named(finding: &Finding, with_fix: bool) -> Named {
     let place = match finding.position {
-        Some(p) => format!("{}:{}:{}", finding.document.path.display(), p.line, p.column),
+        Some(p) => format!(
+            "{}:{}:{}",
+            finding.document.path.display(),
+            p.line,
+            p.column
+        ),
         None => finding.document.path.display().to_string(),
     };
     let fix = finding.fix.as_ref().filter(|_| with_fix);

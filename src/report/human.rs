@@ -235,8 +235,24 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let fixable = |fix: &crate::finding::Fix| match (fix.edits.is_empty(), fix.safety) {
+            (true, _) => format!("\nfix {}", fix.note.as_deref().unwrap_or_default()),
+            (false, crate::finding::Safety::Safe) => {
+                format!("\nfixable with `payplat fix`: {}", fix.title)
+            }
+            (false, crate::finding::Safety::Unsafe) => {
+                format!("\nfixable with `payplat fix --unsafe-fixes`: {}", fix.title)
+            }
+        };
         match self.finding.verdict {
-            Verdict::Fail => Some(Box::new(&self.finding.rule.help)),
+            Verdict::Fail => match &self.finding.fix {
+                Some(fix) => Some(Box::new(format!(
+                    "{}{}",
+                    self.finding.rule.help,
+                    fixable(fix)
+                ))),
+                None => Some(Box::new(&self.finding.rule.help)),
+            },
             _ => Some(Box::new(
                 "payplat cannot decide this before apply; check the value once it is known",
             )),

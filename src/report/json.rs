@@ -41,6 +41,9 @@ struct FindingView<'a> {
     /// The way the value came, hop by hop.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     trace: Vec<StepView<'a>>,
+    /// The change `payplat fix` makes, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a crate::finding::Fix>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +79,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 message: f.message(),
                 help: &f.rule.help,
                 fingerprint: f.fingerprint(),
+                fix: f.fix.as_ref(),
                 trace: f
                     .trace
                     .iter()

@@ -97,6 +97,9 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                     })
                     .collect();
             }
+            if let Some(fix) = finding.fix.as_ref().filter(|f| !f.edits.is_empty()) {
+                result["fixes"] = json!([fix_object(fix)]);
+            }
             match &finding.status {
                 Status::Active => {}
                 Status::Suppressed(reason) => result["suppressions"] = json!([{"kind": "external", "justification": reason}]),
@@ -134,6 +137,30 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// A fix as SARIF writes it: the changes of each file, regions in bytes.
+fn fix_object(fix: &crate::finding::Fix) -> Value {
+    let mut files: Vec<&std::path::Path> = fix.edits.iter().map(|e| e.file.as_path()).collect();
+    files.dedup();
+    let changes: Vec<Value> = files
+        .into_iter()
+        .map(|file| {
+            let replacements: Vec<Value> = fix
+                .edits
+                .iter()
+                .filter(|e| e.file == file)
+                .map(|e| {
+                    json!({
+                        "deletedRegion": {"byteOffset": e.start, "byteLength": e.end - e.start},
+                        "insertedContent": {"text": e.text},
+                    })
+                })
+                .collect();
+            json!({"artifactLocation": {"uri": uri(&relative_path(file))}, "replacements": replacements})
+        })
+        .collect();
+    json!({"description": {"text": fix.title}, "artifactChanges": changes})
 }
 
 /// A relative URI reference for a path: unreserved characters and `/` as they are, the rest

@@ -50,7 +50,9 @@ impl FixSpec {
     /// Checks what the format cannot: something to do, paths well formed, parameters declared.
     pub(crate) fn validate(&self, parameters: &Map<String, Value>) -> Result<(), String> {
         if self.set.is_empty() && self.add_to_list.is_empty() && self.depends_on.is_none() {
-            return Err("`fix` says nothing to do: give `set`, `add-to-list` or `depends-on`".into());
+            return Err(
+                "`fix` says nothing to do: give `set`, `add-to-list` or `depends-on`".into(),
+            );
         }
         let matching = self.depends_on.iter().flat_map(|d| &d.matching);
         for (path, value) in self.set.iter().chain(&self.add_to_list).chain(matching) {

@@ -174,8 +174,10 @@ impl RawRule {
             }
         }
         if let Some(fix) = &self.fix {
-            fix.validate(&self.parameters)
-                .map_err(|reason| Invalid { position: None, reason })?;
+            fix.validate(&self.parameters).map_err(|reason| Invalid {
+                position: None,
+                reason,
+            })?;
         }
         Ok(Rule {
             info: RuleInfo {
