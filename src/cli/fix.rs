@@ -71,7 +71,7 @@ pub(super) fn run(args: Args) -> Outcome {
 
 fn diff(fixed: &Fixed, out: &mut dyn Write) -> std::io::Result<()> {
     for (path, (before, after)) in &fixed.files {
-        let shown = path.display().to_string();
+        let shown = payplat::report::relative_path(path);
         let diff = similar::TextDiff::from_lines(before.as_str(), after.as_str());
         write!(
             out,
