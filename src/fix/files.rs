@@ -134,6 +134,62 @@ impl Files {
     }
 }
 
+impl Files {
+    /// The source text of the value at `at`: an HCL expression as written, a JSON string's
+    /// content (its template), other JSON as written.
+    pub(super) fn source(&self, at: &At) -> Option<String> {
+        let text = self.text(&at.file)?;
+        if is_json(&at.file) {
+            let span = json::value_span(&text, &at.pointer)?;
+            return Some(
+                match serde_json::from_str::<Value>(&text[span.clone()]).ok()? {
+                    Value::String(s) => s,
+                    _ => text[span].to_owned(),
+                },
+            );
+        }
+        let body = hcl::parse(&text)?;
+        let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
+            return None;
+        };
+        Some(text[hcl::value_span(attribute)?].to_owned())
+    }
+
+    /// The edits that add a nested block (HCL) or member (JSON) `name` holding `members`, each
+    /// written as the syntax writes an expression (`raw`: as given), to the block at `at`; a
+    /// block of that name already there becomes a list of both (JSON).
+    pub(super) fn add_block(
+        &self,
+        at: &At,
+        name: &str,
+        members: &[(&str, String)],
+    ) -> Option<Vec<Span>> {
+        let text = self.text(&at.file)?;
+        if !is_json(&at.file) {
+            let body = hcl::parse(&text)?;
+            let node = hcl::find(&body, &segments(&at.pointer))?;
+            return hcl::add_block(&text, &node, name, members);
+        }
+        let object = json::object_text(members);
+        let existing = At {
+            file: at.file.clone(),
+            pointer: crate::pointer::join(&at.pointer, name),
+        };
+        match self.count(&existing) {
+            None => json::insert_member(&text, &at.pointer, name, |_| object.clone()),
+            Some(Some(_)) => json::append_items(&text, &existing.pointer, &[object]),
+            Some(None) => {
+                // One block written as an object: the list of it and the new one.
+                let span = json::value_span(&text, &existing.pointer)?;
+                Some(vec![
+                    (span.start..span.start, "[".to_owned()),
+                    (span.end..span.end, format!(", {object}]")),
+                ])
+            }
+        }
+    }
+}
+
 /// Whether a file is written in Terraform's JSON syntax.
 pub(super) fn is_json(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "json")

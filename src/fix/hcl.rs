@@ -229,6 +229,33 @@ pub(super) fn insert(
     Some(edits)
 }
 
+/// The edits that add block `name { members }` as the last thing of a block's body.
+pub(super) fn add_block(
+    text: &str,
+    node: &Node,
+    name: &str,
+    members: &[(&str, String)],
+) -> Option<Vec<super::Span>> {
+    let Node::Block(block) = node else {
+        return None;
+    };
+    let span = block.span()?;
+    let open = span.start + text[span.clone()].find('{')?;
+    let indent = format!("{}  ", line_indent(text, span.start));
+    let width = members.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let lines: String = members
+        .iter()
+        .map(|(key, value)| format!("{indent}  {key:width$} = {value}\n"))
+        .collect();
+    let added = format!("{indent}{name} {{\n{lines}{indent}}}\n");
+    Some(vec![insertion_before_close(
+        text,
+        &(open + 1..span.end - 1),
+        &block.body,
+        &added,
+    )])
+}
+
 fn block_lines(path: &[String], value: &Value, indent: &str) -> String {
     match path {
         [name] => format!("{indent}{name} = {}\n", value_text(value)),

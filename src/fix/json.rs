@@ -63,6 +63,17 @@ pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Op
     for key in deeper.iter().rev() {
         nested = serde_json::json!({ key.as_str(): nested });
     }
+    insert_member(text, at, name, |indent| value_text(&nested, indent))
+}
+
+/// The edits that add member `name`, written by `render` for its indentation, to the object
+/// at `at`: after its last member, on a line of its own where the members are.
+pub(super) fn insert_member(
+    text: &str,
+    at: &str,
+    name: &str,
+    render: impl Fn(&str) -> String,
+) -> Option<Vec<Span>> {
     let object = crate::locate::locate(text, at)?;
     let members: Value = serde_json::from_str(&text[object.start..object.end]).ok()?;
     let keys: Vec<String> = members
@@ -79,17 +90,16 @@ pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Op
             let close = line_indent(text, object.start);
             (
                 object.start + 1..object.end - 1,
-                format!("\n{indent}{key}: {}\n{close}", value_text(&nested, &indent)),
+                format!("\n{indent}{key}: {}\n{close}", render(&indent)),
             )
         }
         Some(last) => {
             let label = last.label_start();
-            let same_line = !text[object.start..label].contains('\n');
-            let member = if same_line {
-                format!(", {key}: {}", value_text(&nested, ""))
-            } else {
+            let member = if text[object.start..label].contains('\n') {
                 let indent = line_indent(text, label);
-                format!(",\n{indent}{key}: {}", value_text(&nested, &indent))
+                format!(",\n{indent}{key}: {}", render(&indent))
+            } else {
+                format!(", {key}: {}", render(""))
             };
             (last.end..last.end, member)
         }
@@ -98,27 +108,42 @@ pub(super) fn insert(text: &str, at: &str, path: &[String], value: &Value) -> Op
 
 /// The edits that append `values` to the array at `at`.
 pub(super) fn append(text: &str, at: &str, values: &[Value]) -> Option<Vec<Span>> {
+    let items: Vec<String> = values.iter().map(|v| value_text(v, "")).collect();
+    append_items(text, at, &items)
+}
+
+/// The edits that append items, written out, to the array at `at`.
+pub(super) fn append_items(text: &str, at: &str, items: &[String]) -> Option<Vec<Span>> {
     let array = crate::locate::locate(text, at)?;
-    let items: Value = serde_json::from_str(&text[array.start..array.end]).ok()?;
-    let count = items.as_array()?.len();
-    let new: Vec<String> = values.iter().map(Value::to_string).collect();
+    let count = serde_json::from_str::<Value>(&text[array.start..array.end])
+        .ok()?
+        .as_array()?
+        .len();
     let Some(last) = count
         .checked_sub(1)
         .and_then(|i| crate::locate::locate(text, &pointer::join_index(at, i)))
     else {
-        return Some(vec![(array.start + 1..array.end - 1, new.join(", "))]);
+        return Some(vec![(array.start + 1..array.end - 1, items.join(", "))]);
     };
-    let multiline = text[array.start..last.start].contains('\n');
-    let separator = if multiline {
+    let separator = if text[array.start..last.start].contains('\n') {
         format!(",\n{}", line_indent(text, last.start))
     } else {
         ", ".to_owned()
     };
-    let added: String = new
+    let added: String = items
         .iter()
         .map(|item| format!("{separator}{item}"))
         .collect();
     Some(vec![(last.end..last.end, added)])
+}
+
+/// An object on one line, its members in the order given, each value written out.
+pub(super) fn object_text(members: &[(&str, String)]) -> String {
+    let inner: Vec<String> = members
+        .iter()
+        .map(|(key, value)| format!("{}: {value}", Value::from(*key)))
+        .collect();
+    format!("{{{}}}", inner.join(", "))
 }
 
 /// The span of the value at `at`.

@@ -13,6 +13,7 @@ mod hcl;
 mod json;
 mod place;
 mod run;
+mod trust;
 
 pub use apply::{Applied, apply};
 pub use files::Files;
@@ -96,15 +97,19 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
             .map(|f| f.title.clone())
             .unwrap_or_default();
         let group = group_of(inputs, finding.document);
-        let fix = edits(
+        let mut fix = edits(
             files,
             &group,
             finding.resource,
-            title,
+            &title,
             planned,
             &users,
             &mut readers,
         );
+        if let Some(pin) = rule_of(finding).and_then(|r| r.fix.as_ref()?.pin_web_identity.as_ref())
+        {
+            fix = with_trust(fix, files, &group, finding, &title, &pin.audience);
+        }
         findings[index].fix = fix;
     }
 }
@@ -386,7 +391,7 @@ fn edits(
     files: &Files,
     group: &[&Document],
     resource: &Resource,
-    title: String,
+    title: &str,
     planned: Vec<Planned>,
     users: &HashMap<(PathBuf, String), BTreeSet<At>>,
     readers: &mut HashMap<(PathBuf, String), usize>,
@@ -503,6 +508,37 @@ fn edits(
         edits,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     })
+}
+
+/// `fix` with the IRSA trust policy's edits added.
+fn with_trust(
+    fix: Option<Fix>,
+    files: &Files,
+    group: &[&Document],
+    finding: &Finding,
+    title: &str,
+    audience: &str,
+) -> Option<Fix> {
+    let Some((places, said)) =
+        trust::pin(files, group, finding.document, finding.resource, audience)
+    else {
+        return fix;
+    };
+    let mut edits = Vec::new();
+    for (at, spans) in places {
+        edits.extend(place_edits(&at, spans)?);
+    }
+    let mut fix = fix.unwrap_or(Fix {
+        title: title.to_owned(),
+        safety: Safety::Safe,
+        edits: Vec::new(),
+        note: None,
+    });
+    fix.title = format!("{}: {}", fix.title, said.join(", "));
+    fix.edits.extend(edits);
+    fix.edits.sort();
+    fix.edits.dedup();
+    Some(fix)
 }
 
 /// The edits of one file, refused where the file is not the user's to edit: a module that

@@ -22,7 +22,7 @@ pub struct Options {
 }
 
 /// One fix, as the report names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Named {
     /// `PP501 aws_cloudwatch_log_group.app`.
     pub finding: String,
@@ -94,6 +94,15 @@ pub fn fix(options: &Options) -> Result<Fixed, CheckError> {
                 .and_modify(|(_, now)| now.clone_from(&after))
                 .or_insert((before, after));
         }
+    }
+    for list in [
+        &mut fixed.applied,
+        &mut fixed.unsafe_left,
+        &mut fixed.in_source,
+        &mut fixed.still_failing,
+    ] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|named| seen.insert(named.clone()));
     }
     Ok(fixed)
 }

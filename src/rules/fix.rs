@@ -11,6 +11,7 @@
 //!   depends-on:                                             # a resource of the same module
 //!     type: aws_eks_fargate_profile
 //!     where: {selector.namespace: {param: namespace}}
+//!   pin-web-identity: {audience: sts.amazonaws.com}         # IRSA trust conditions
 //! ```
 //!
 //! Values may be `{param: NAME}`: the rule's parameter, as configured.
@@ -32,6 +33,17 @@ pub struct FixSpec {
     pub add_to_list: Map<String, Value>,
     /// A resource of the same module to add to `depends_on`.
     pub depends_on: Option<DependsOn>,
+    /// In an IRSA trust policy (`assume_role_policy`): `StringLike` on one exact `:sub`
+    /// becomes `StringEquals`; a missing `:aud` condition is added with this audience.
+    pub pin_web_identity: Option<PinWebIdentity>,
+}
+
+/// The audience an IRSA trust policy pins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinWebIdentity {
+    /// `sts.amazonaws.com`.
+    pub audience: String,
 }
 
 /// The resource a fix makes the failing one wait for.
@@ -49,10 +61,12 @@ pub struct DependsOn {
 impl FixSpec {
     /// Checks what the format cannot: something to do, paths well formed, parameters declared.
     pub(crate) fn validate(&self, parameters: &Map<String, Value>) -> Result<(), String> {
-        if self.set.is_empty() && self.add_to_list.is_empty() && self.depends_on.is_none() {
-            return Err(
-                "`fix` says nothing to do: give `set`, `add-to-list` or `depends-on`".into(),
-            );
+        let nothing = self.set.is_empty()
+            && self.add_to_list.is_empty()
+            && self.depends_on.is_none()
+            && self.pin_web_identity.is_none();
+        if nothing {
+            return Err("`fix` says nothing to do: give `set`, `add-to-list`, `depends-on` or `pin-web-identity`".into());
         }
         let matching = self.depends_on.iter().flat_map(|d| &d.matching);
         for (path, value) in self.set.iter().chain(&self.add_to_list).chain(matching) {
