@@ -132,9 +132,6 @@ impl Files {
         };
         hcl::append(&text, attribute, items)
     }
-}
-
-impl Files {
     /// The source text of the value at `at`: an HCL expression as written, a JSON string's
     /// content (its template), other JSON as written.
     pub(super) fn source(&self, at: &At) -> Option<String> {

@@ -213,7 +213,7 @@ pub(super) fn insert(
             let key = attribute.key.span()?;
             let equals = key.end + text[key.end..].find('=')?;
             let padding = " ".repeat(width - key.len() + 1);
-            (text[key.end..equals] != padding).then(|| (key.end..equals, padding))
+            (text[key.end..equals] != padding).then_some((key.end..equals, padding))
         })
         .collect();
     let after = line_end(text, last.span()?.end);

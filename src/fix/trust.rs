@@ -11,6 +11,9 @@ use super::{Span, Written};
 use crate::model::{Document, Resource};
 use serde_json::{Map, Value};
 
+/// Edits, each list with the file it is in, and what they do.
+type Pinned = (Vec<(At, Vec<Span>)>, Vec<String>);
+
 /// The edits, each with the file it is in, and what they do.
 pub(super) fn pin(
     files: &Files,
@@ -18,7 +21,7 @@ pub(super) fn pin(
     document: &Document,
     resource: &Resource,
     audience: &str,
-) -> Option<(Vec<(At, Vec<Span>)>, Vec<String>)> {
+) -> Option<Pinned> {
     let policy = At {
         file: document.path.clone(),
         pointer: crate::pointer::join(&resource.pointer, "assume_role_policy"),
@@ -60,11 +63,7 @@ fn policy_document_named(source: &str) -> Option<&str> {
 }
 
 /// The edits to a policy document's statement and condition blocks.
-fn pin_document(
-    files: &Files,
-    block: &At,
-    audience: &str,
-) -> Option<(Vec<(At, Vec<Span>)>, Vec<String>)> {
+fn pin_document(files: &Files, block: &At, audience: &str) -> Option<Pinned> {
     if files.makes_dynamically(block, "statement") {
         return None;
     }
