@@ -237,3 +237,17 @@ fn a_downloaded_module_is_never_edited_but_the_argument_that_feeds_it_is() {
         "{stderr}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("logs.tf");
+    std::fs::write(&target, RETENTION).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("main.tf")).unwrap();
+    let (code, _, stderr) = payplat(&["fix", "."], dir.path());
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), RETENTION);
+}

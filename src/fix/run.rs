@@ -82,10 +82,10 @@ pub fn fix(options: &Options) -> Result<Fixed, CheckError> {
         }
         fixed.applied.extend(chosen.iter().map(|f| named(f, true)));
         for (path, (before, after)) in applied.files {
-            if let Err(error) = std::fs::write(&path, &after) {
+            if let Err(error) = write(&path, &after) {
                 fixed
                     .errors
-                    .push(format!("cannot write {}: {error}", path.display()));
+                    .push(format!("{} was not fixed: {error}", path.display()));
                 return Ok(fixed);
             }
             fixed
@@ -155,4 +155,22 @@ fn named(finding: &Finding, with_fix: bool) -> Named {
         place,
         title,
     }
+}
+
+/// Replaces a file's text whole or not at all (a new file renamed over it, with its
+/// permissions); a symbolic link is not followed out of the inputs: it is refused.
+fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let metadata = std::fs::symlink_metadata(path)?;
+    if metadata.file_type().is_symlink() {
+        return Err(std::io::Error::other(
+            "it is a symbolic link; name the file it points to to fix that one",
+        ));
+    }
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let mut file = tempfile::NamedTempFile::new_in(directory.unwrap_or(std::path::Path::new(".")))?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().set_permissions(metadata.permissions())?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
