@@ -2,16 +2,20 @@
 
 use super::place::At;
 use super::{Span, Written, hcl, json};
+use hcl_edit::structure::Body;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// File texts by path; `overlay` texts (an editor's unsaved buffers) win over the disk.
 #[derive(Default)]
 pub struct Files {
     texts: RefCell<HashMap<PathBuf, Option<Arc<String>>>>,
+    /// `.tf` and `.tfvars` files parsed, each once.
+    bodies: RefCell<HashMap<PathBuf, Option<Rc<Body>>>>,
 }
 
 impl Files {
@@ -23,6 +27,7 @@ impl Files {
             .collect();
         Files {
             texts: RefCell::new(texts),
+            bodies: RefCell::default(),
         }
     }
 
@@ -35,13 +40,33 @@ impl Files {
             .clone()
     }
 
+    /// Lets go of the files parsed so far.
+    pub(super) fn forget_parsed(&self) {
+        self.bodies.borrow_mut().clear();
+    }
+
+    /// A file in Terraform's native syntax, parsed.
+    fn body(&self, path: &Path) -> Option<Rc<Body>> {
+        if let Some(body) = self.bodies.borrow().get(path) {
+            return body.clone();
+        }
+        let body = self
+            .text(path)
+            .and_then(|text| hcl::parse(&text))
+            .map(Rc::new);
+        self.bodies
+            .borrow_mut()
+            .insert(path.to_owned(), body.clone());
+        body
+    }
+
     /// What is written at a place, when something is.
     pub(super) fn read(&self, at: &At) -> Option<Written> {
         let text = self.text(&at.file)?;
         if is_json(&at.file) {
             return json::written(&text, &at.pointer).map(|(w, _)| w);
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         match hcl::find(&body, &segments(&at.pointer))? {
             hcl::Node::Attribute(attribute) if attribute.key.as_str() == "depends_on" => {
                 Some(hcl::references(&text, &attribute.value))
@@ -63,7 +88,7 @@ impl Files {
                 _ => Some(None),
             };
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         let segments = segments(&at.pointer);
         if hcl::find(&body, &segments).is_some() {
             return Some(None);
@@ -87,7 +112,7 @@ impl Files {
             let dynamic = crate::pointer::join(&crate::pointer::join(&at.pointer, "dynamic"), name);
             return json::value_span(&text, &dynamic).is_some();
         }
-        let Some(body) = hcl::parse(&text) else {
+        let Some(body) = self.body(&at.file) else {
             return false;
         };
         hcl::find(&body, &segments(&at.pointer)).is_some_and(|n| hcl::makes_dynamically(&n, name))
@@ -102,7 +127,7 @@ impl Files {
                 json::value_text(value, ""),
             )]);
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
             return None;
         };
@@ -115,7 +140,7 @@ impl Files {
         if is_json(&at.file) {
             return json::insert(&text, &at.pointer, path, value);
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         let node = hcl::find(&body, &segments(&at.pointer))?;
         hcl::insert(&text, &node, path, value)
     }
@@ -126,7 +151,7 @@ impl Files {
         if is_json(&at.file) {
             return json::append(&text, &at.pointer, items);
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
             return None;
         };
@@ -145,7 +170,7 @@ impl Files {
                 },
             );
         }
-        let body = hcl::parse(&text)?;
+        let body = self.body(&at.file)?;
         let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
             return None;
         };
@@ -163,7 +188,7 @@ impl Files {
     ) -> Option<Vec<Span>> {
         let text = self.text(&at.file)?;
         if !is_json(&at.file) {
-            let body = hcl::parse(&text)?;
+            let body = self.body(&at.file)?;
             let node = hcl::find(&body, &segments(&at.pointer))?;
             return hcl::add_block(&text, &node, name, members);
         }

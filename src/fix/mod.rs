@@ -54,6 +54,7 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
             .iter()
             .find(|r| r.info.code == finding.rule.code && r.fix.is_some())
     };
+    let groups = Groups::new(inputs);
     let mut plans: Vec<(usize, Vec<Planned>)> = Vec::new();
     for (index, finding) in findings.iter_mut().enumerate() {
         let Some(rule) = rule_of(finding) else {
@@ -67,7 +68,7 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
             finding.fix = Some(in_source(finding, spec, &rule.parameters));
         } else if let Ok(planned) = plan(
             files,
-            &group_of(inputs, finding.document),
+            &groups.with(finding.document, files),
             finding,
             spec,
             &rule.parameters,
@@ -83,7 +84,7 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
             .and_then(|r| r.fix.as_ref())
             .map(|f| f.title.clone())
             .unwrap_or_default();
-        let group = group_of(inputs, finding.document);
+        let group = groups.with(finding.document, files);
         let mut fix = edits(
             files,
             &group,
@@ -101,18 +102,46 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
     }
 }
 
-/// The documents checked with `document`.
-fn group_of<'i>(inputs: &'i Inputs, document: &Document) -> Vec<&'i Document> {
-    let at = inputs
-        .documents
-        .iter()
-        .position(|d| std::ptr::eq(d, document));
-    inputs
-        .modules
-        .iter()
-        .find(|group| at.is_some_and(|at| group.contains(&at)))
-        .map(|group| group.iter().map(|&i| &inputs.documents[i]).collect())
-        .unwrap_or_default()
+/// The documents checked together, found by any of them.
+struct Groups<'i> {
+    inputs: &'i Inputs,
+    group_of: HashMap<*const Document, usize>,
+    last: std::cell::Cell<Option<usize>>,
+}
+
+impl<'i> Groups<'i> {
+    fn new(inputs: &'i Inputs) -> Groups<'i> {
+        let group_of = inputs
+            .modules
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| {
+                group
+                    .iter()
+                    .map(move |&d| (&inputs.documents[d] as *const Document, g))
+            })
+            .collect();
+        Groups {
+            inputs,
+            group_of,
+            last: std::cell::Cell::new(None),
+        }
+    }
+
+    /// The documents checked with `document`. Files parsed for another group are forgotten:
+    /// findings come group by group, and a large run holds one group's files at a time.
+    fn with(&self, document: &Document, files: &Files) -> Vec<&'i Document> {
+        let Some(&group) = self.group_of.get(&(document as *const Document)) else {
+            return Vec::new();
+        };
+        if self.last.replace(Some(group)) != Some(group) {
+            files.forget_parsed();
+        }
+        self.inputs.modules[group]
+            .iter()
+            .map(|&i| &self.inputs.documents[i])
+            .collect()
+    }
 }
 
 /// The edits of one finding's fix, at each value's origin where only failing attributes read it,

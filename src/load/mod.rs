@@ -416,7 +416,31 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
     load_bytes(path, read_file(path)?)
 }
 
+/// Texts that stand in for files on disk, by path: an editor's unsaved buffers (`payplat lsp`).
+/// One process serves one editor, so the overlay is the process's.
+static OVERLAY: std::sync::RwLock<Option<Arc<std::collections::HashMap<PathBuf, Arc<String>>>>> =
+    std::sync::RwLock::new(None);
+
+/// Reads these texts instead of the files at their paths from now on (none: the files again).
+pub fn set_overlay(texts: std::collections::HashMap<PathBuf, Arc<String>>) {
+    let texts = (!texts.is_empty()).then(|| Arc::new(texts));
+    *OVERLAY
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = texts;
+}
+
+/// The overlay's text for a path, if it has one.
+pub fn overlaid(path: &Path) -> Option<Arc<String>> {
+    let overlay = OVERLAY
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    overlay.as_ref()?.get(path).cloned()
+}
+
 fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    if let Some(text) = overlaid(path) {
+        return Ok(text.as_bytes().to_vec());
+    }
     let metadata = std::fs::metadata(path).map_err(|e| LoadError::new(path, Problem::Read(e)))?;
     if !metadata.is_file() {
         return Err(LoadError::new(path, Problem::NotAFile));

@@ -122,7 +122,10 @@ pub fn variable_files(
 }
 
 fn read_variables(path: &Path) -> Result<Map<String, Value>, Problem> {
-    let text = std::fs::read_to_string(path).map_err(Problem::Read)?;
+    let text = match crate::load::overlaid(path) {
+        Some(text) => text.to_string(),
+        None => std::fs::read_to_string(path).map_err(Problem::Read)?,
+    };
     let parsed: Result<Value, String> = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| e.to_string())
     } else {
