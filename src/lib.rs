@@ -16,6 +16,7 @@
 //! | output | [`report`] |
 //! | one check, end to end | [`check`], [`expect`] (rule tests) |
 //! | fixing what fails, on top of a check | [`fix`] |
+//! | the editor's language server, on top of check and fix | [`lsp`] |
 //!
 //! The command line (`src/cli/`, in the binary) sits on top; the library prints nothing.
 
@@ -32,6 +33,7 @@ pub mod generate;
 pub mod inspect;
 pub mod load;
 pub mod locate;
+pub mod lsp;
 pub mod model;
 pub mod pointer;
 pub mod report;

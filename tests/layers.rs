@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["report"],
     &["check", "expect"],
     &["fix"],
+    &["lsp"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -6,6 +6,7 @@ mod explain;
 mod fix;
 mod generate;
 mod inspect;
+mod lsp;
 mod rules;
 mod test;
 
@@ -51,6 +52,8 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `payplat man > payplat.1`.
     Man,
+    /// Serve diagnostics, quick fixes and hovers to an editor (Language Server Protocol over stdio).
+    Lsp,
     /// Print the resources payplat reads from .tf, *.tf.json, cdk.tf.json, plans and states.
     Inspect(inspect::Args),
 }
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
             write_stdout(|out| page.render(out))
         }
         Command::Inspect(args) => inspect::run(&args),
+        Command::Lsp => lsp::run(),
     };
     outcome.unwrap_or_else(|error| {
         print_error(error.as_ref());

@@ -418,11 +418,13 @@ pub fn load_file(path: &Path) -> Result<Document, LoadError> {
 
 /// Texts that stand in for files on disk, by path: an editor's unsaved buffers (`payplat lsp`).
 /// One process serves one editor, so the overlay is the process's.
-static OVERLAY: std::sync::RwLock<Option<Arc<std::collections::HashMap<PathBuf, Arc<String>>>>> =
-    std::sync::RwLock::new(None);
+static OVERLAY: std::sync::RwLock<Option<Arc<Overlay>>> = std::sync::RwLock::new(None);
+
+/// Texts by the paths they stand in for.
+type Overlay = std::collections::HashMap<PathBuf, Arc<String>>;
 
 /// Reads these texts instead of the files at their paths from now on (none: the files again).
-pub fn set_overlay(texts: std::collections::HashMap<PathBuf, Arc<String>>) {
+pub fn set_overlay(texts: Overlay) {
     let texts = (!texts.is_empty()).then(|| Arc::new(texts));
     *OVERLAY
         .write()
