@@ -61,7 +61,10 @@ impl Editor {
             "initialize",
             json!({"processId": null, "rootUri": uri, "capabilities": {}}),
         );
-        assert_eq!(response["result"]["capabilities"]["hoverProvider"], json!(true));
+        assert_eq!(
+            response["result"]["capabilities"]["hoverProvider"],
+            json!(true)
+        );
         editor.notify("initialized", json!({}));
         editor
     }
@@ -104,7 +107,10 @@ impl Editor {
         let published = self.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == json!(uri)
         });
-        published["params"]["diagnostics"].as_array().unwrap().clone()
+        published["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .clone()
     }
 }
 
@@ -155,7 +161,11 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
     let main = root.join("main.tf");
     let tfvars = root.join("terraform.tfvars");
     std::fs::write(&main, "").unwrap();
-    std::fs::write(root.join("variables.tf"), "variable \"days\" {\n  type = number\n}\n").unwrap();
+    std::fs::write(
+        root.join("variables.tf"),
+        "variable \"days\" {\n  type = number\n}\n",
+    )
+    .unwrap();
     std::fs::write(&tfvars, "days = 30\n").unwrap();
     let mut editor = Editor::start(&root);
     editor.notify(
@@ -169,11 +179,21 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
     let ecr = diagnostics.iter().find(|d| code(d) == "PP101").unwrap();
     assert_eq!(ecr["range"]["start"], json!({"line": 22, "character": 0}));
     assert_eq!(ecr["severity"], json!(1));
-    assert!(ecr["codeDescription"]["href"].as_str().unwrap().contains("PP101"));
+    assert!(
+        ecr["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .contains("PP101")
+    );
     let zones = diagnostics.iter().find(|d| code(d) == "PP401").unwrap();
     assert_eq!(zones["range"]["start"]["line"], json!(18));
     let related = zones["relatedInformation"].as_array().expect("the trace");
-    assert!(related.iter().any(|r| r["message"].as_str().unwrap().contains("aws_subnet.a")), "{related:#?}");
+    assert!(
+        related
+            .iter()
+            .any(|r| r["message"].as_str().unwrap().contains("aws_subnet.a")),
+        "{related:#?}"
+    );
     assert_eq!(related[0]["location"]["uri"], json!(uri(&main)));
 
     // The quick fix is the edit `payplat fix` makes, with "suppress with a reason" beside it.
@@ -182,11 +202,23 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
         json!({"textDocument": {"uri": uri(&main)}, "range": ecr["range"], "context": {"diagnostics": [ecr]}}),
     );
     let actions = actions["result"].as_array().unwrap();
-    let fix = actions.iter().find(|a| a["title"].as_str().unwrap().starts_with("Fix PP101")).unwrap();
+    let fix = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Fix PP101"))
+        .unwrap();
     assert_eq!(fix["isPreferred"], json!(true));
     let edit = &fix["edit"]["changes"][uri(&main)][0];
-    assert!(edit["newText"].as_str().unwrap().contains("scan_on_push = true"), "{edit}");
-    let suppress = actions.iter().find(|a| a["title"].as_str().unwrap().starts_with("Suppress PP101")).unwrap();
+    assert!(
+        edit["newText"]
+            .as_str()
+            .unwrap()
+            .contains("scan_on_push = true"),
+        "{edit}"
+    );
+    let suppress = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Suppress PP101"))
+        .unwrap();
     assert_eq!(
         suppress["edit"]["changes"][uri(&main)][0]["newText"],
         json!("# payplat:ignore PP101 reason=\"\"\n")
@@ -206,7 +238,10 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
         json!({"textDocument": {"uri": uri(&tfvars), "languageId": "terraform-vars", "version": 1, "text": "days = 1\n"}}),
     );
     let diagnostics = editor.diagnostics(&main);
-    assert!(diagnostics.iter().any(|d| code(d) == "PP501"), "{diagnostics:#?}");
+    assert!(
+        diagnostics.iter().any(|d| code(d) == "PP501"),
+        "{diagnostics:#?}"
+    );
 
     // A file that does not parse: one diagnostic at the break; the other files are still checked.
     editor.notify(
@@ -240,4 +275,75 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
     editor.notify("exit", Value::Null);
     let status = editor.child.wait().unwrap();
     assert!(status.success());
+}
+
+/// A minimal Neovim configuration: start `payplat lsp` for the file, wait for diagnostics, write
+/// `vim.diagnostic.get()` as JSON. The calls are those of Neovim 0.7 (Debian's) and later.
+const NEOVIM_CONFIG: &str = r#"
+local file, out = vim.env.PAYPLAT_FILE, vim.env.PAYPLAT_OUT
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local client = vim.lsp.start_client({
+  name = 'payplat',
+  cmd = { vim.env.PAYPLAT_BIN, 'lsp' },
+  root_dir = vim.fn.fnamemodify(file, ':h'),
+})
+vim.lsp.buf_attach_client(0, client)
+local arrived = vim.wait(20000, function() return #vim.diagnostic.get(0) > 0 end, 50)
+local found = {}
+for _, d in ipairs(vim.diagnostic.get(0)) do
+  local lsp = (d.user_data or {}).lsp or {}
+  table.insert(found, { lnum = d.lnum, col = d.col, code = d.code or lsp.code, message = d.message, severity = d.severity })
+end
+vim.fn.writefile({ vim.fn.json_encode({ arrived = arrived, diagnostics = found }) }, out)
+vim.cmd('qall!')
+"#;
+
+#[test]
+fn neovim_shows_the_findings_of_a_fixture() {
+    let Ok(nvim) = which("nvim") else {
+        eprintln!("skipped: `nvim` is not installed (scripts/test installs Debian's neovim)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules/PP101-ecr-scan-on-push/fail/no-scanning-block.tf");
+    let file = root.join("main.tf");
+    std::fs::copy(fixture, &file).unwrap();
+    let config = root.join("init.lua");
+    std::fs::write(&config, NEOVIM_CONFIG).unwrap();
+    let out = root.join("diagnostics.json");
+    let status = Command::new(nvim)
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", config.display()))
+        .env("PAYPLAT_FILE", &file)
+        .env("PAYPLAT_OUT", &out)
+        .env("PAYPLAT_BIN", env!("CARGO_BIN_EXE_payplat"))
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["arrived"], json!(true), "{written}");
+    let diagnostics = written["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{written}");
+    assert_eq!(diagnostics[0]["code"], json!("PP101"));
+    assert_eq!(diagnostics[0]["lnum"], json!(3), "{written}");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not scan images on push")
+    );
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .ok_or(())
 }
