@@ -232,6 +232,23 @@ fn an_editor_sees_findings_with_their_trace_fixes_them_and_gets_nothing_left() {
     let shown = hover["result"]["contents"]["value"].as_str().unwrap();
     assert!(shown.contains("PP101") && shown.contains("fail"), "{shown}");
 
+    // A payplat.toml written beside it is read again: its `ignore` applies at once.
+    let config = root.join("payplat.toml");
+    for (text, expected) in [
+        ("ignore = [\"PP101\"]\n", vec!["PP401"]),
+        ("", vec!["PP101", "PP401"]),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        editor.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri(&config), "type": 2}]}),
+        );
+        let diagnostics = editor.diagnostics(&main);
+        let mut codes: Vec<&str> = diagnostics.iter().map(code).collect();
+        codes.sort();
+        assert_eq!(codes, expected, "{diagnostics:#?}");
+    }
+
     // An unsaved tfvars buffer changes what main.tf gets: its diagnostics come again.
     editor.notify(
         "textDocument/didOpen",

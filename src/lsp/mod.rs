@@ -134,7 +134,16 @@ impl Server {
             DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => {}
             _ => return,
         }
-        if is_terraform(&path) || path.ends_with(crate::config::FILE_NAME) {
+        if path.ends_with(crate::config::FILE_NAME) {
+            // The configuration of every module below it.
+            let root = directory_of(&path);
+            let below = self
+                .analyses
+                .keys()
+                .filter(|d| d.starts_with(&root))
+                .cloned();
+            self.dirty.extend(below.collect::<Vec<_>>());
+        } else if is_terraform(&path) {
             self.dirty.insert(directory_of(&path));
         }
     }
