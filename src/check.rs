@@ -116,6 +116,14 @@ pub fn load_inputs_fetching(paths: &[PathBuf], digest: bool, downloads: Download
     }
     let read: Vec<&Path> = discovered.inputs.iter().map(Input::path).collect();
     let resolved = resolve_fetching(&mut inputs.documents, &read, downloads);
+    if digest {
+        // The files resolving read besides the inputs (module code, a directory's other files).
+        for document in inputs.documents.iter_mut().filter(|d| d.sha256.is_none()) {
+            document.sha256 = std::fs::read(&document.path)
+                .ok()
+                .map(|bytes| crate::text::sha256_of(&bytes));
+        }
+    }
     inputs.modules = resolved.modules;
     inputs.errors.extend(resolved.errors);
     inputs.notes.extend(resolved.notes);

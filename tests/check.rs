@@ -285,3 +285,33 @@ fn modules_that_could_not_be_read_are_said_in_words_and_fail_a_gate_that_require
     assert_eq!(status, Some(2), "{stderr}");
     assert!(stderr.contains("error: nothing was checked"), "{stderr}");
 }
+
+#[test]
+fn evidence_on_a_module_directory_lists_every_file_read_once_with_its_digest() {
+    let dir = "../shared/corpus-hcl/terraform-aws-modules__terraform-aws-iam/examples/iam-role-for-service-accounts";
+    let (_, stdout, stderr) = payplat(&["check", "--format", "evidence", dir]);
+    let evidence: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    let inputs = evidence["inputs"].as_array().unwrap();
+    let files: Vec<&str> = inputs.iter().map(|i| i["file"].as_str().unwrap()).collect();
+    let mut once = files.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), files.len(), "listed twice: {files:#?}");
+    // The called module's files are read too.
+    assert!(
+        files
+            .iter()
+            .any(|f| f.contains("modules/iam-role-for-service-accounts/main.tf")),
+        "{files:#?}"
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for input in inputs {
+        let bytes = std::fs::read(root.join(input["file"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            input["sha256"].as_str(),
+            Some(payplat::text::sha256_of(&bytes).as_str()),
+            "{input}"
+        );
+    }
+}

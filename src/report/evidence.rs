@@ -43,9 +43,12 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             }
         }
     }
+    // A module called twice is read once: each file is listed once.
+    let mut listed = std::collections::HashSet::new();
     let inputs: Vec<Value> = report
         .documents
         .iter()
+        .filter(|d| listed.insert(&d.path))
         .map(|d| json!({"file": d.path.display().to_string(), "kind": d.kind, "sha256": d.sha256, "bytes": d.text.len()}))
         .collect();
     let rules: Map<String, Value> = report
