@@ -196,5 +196,16 @@ fn an_unreadable_expectations_file_is_an_error_naming_it() {
     let empty = tempfile::tempdir().unwrap();
     let (code, _, stderr) = payplat(&["test"], empty.path());
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("no expectations file at ./fixtures/expectations.yaml")
+            && stderr.contains("--expectations FILE"),
+        "{stderr}"
+    );
+    let named = empty.path().join("gone.yaml");
+    let (code, _, stderr) = payplat(
+        &["test", "--expectations", named.to_str().unwrap()],
+        empty.path(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("gone.yaml: cannot read"), "{stderr}");
 }

@@ -21,6 +21,13 @@ pub(super) fn run(args: &Args) -> Outcome {
         .expectations
         .clone()
         .unwrap_or_else(|| args.dir.join("fixtures").join(EXPECTATIONS_FILE));
+    if args.expectations.is_none() && !expectations.is_file() {
+        return Err(super::fail(format!(
+            "no expectations file at {}: write one there, or name it with --expectations FILE \
+             (the built-in rules' are fixtures/rules/expectations.yaml and expectations-pci-dss.yaml)",
+            expectations.display()
+        )));
+    }
     let report = expect::run(Some(&args.dir), &expectations)?;
     let fixes = payplat::fix::fixtures::run(Some(&args.dir), &expectations)?;
     write_stdout(|out| {
