@@ -1,6 +1,6 @@
 //! The files fixes read and edit, each read once, whatever their syntax.
 
-use super::place::At;
+use super::At;
 use super::{Span, Written, hcl, json};
 use hcl_edit::structure::Body;
 use serde_json::Value;

@@ -26,12 +26,19 @@ use crate::finding::{Edit, Finding, Fix, Safety, Status, Verdict};
 use crate::model::{Document, Resource};
 use crate::rules::Rule;
 use generated::{in_source, is_generated};
-use place::At;
 use plan::{Change, Planned, plan, users};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::PathBuf;
+
+/// A place a value is written, or would be.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct At {
+    pub file: PathBuf,
+    /// The value's JSON-twin pointer.
+    pub pointer: String,
+}
 
 /// A change within one file: the bytes of the range become the text.
 type Span = (Range<usize>, String);

@@ -2,19 +2,11 @@
 //! (their `terraform.tfvars` line or their default) and module call arguments, as far as each
 //! is a plain name (`var.x`, `local.x`). The files are read as written, not as evaluated.
 
-use super::Written;
 use super::files::Files;
+use super::{At, Written};
 use crate::model::{Declared, Document};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// A place a value is written, or would be.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) struct At {
-    pub file: PathBuf,
-    /// The value's JSON-twin pointer.
-    pub pointer: String,
-}
 
 /// Where following a value ended.
 #[derive(Debug, Clone)]

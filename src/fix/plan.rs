@@ -1,8 +1,9 @@
 //! Planning a fix: each attribute it changes, found on the resource and followed to where its
 //! value is set.
 
+use super::At;
 use super::files::Files;
-use super::place::{self, At, Origin};
+use super::place::{self, Origin};
 use crate::finding::Finding;
 use crate::model::{Document, Resource};
 use crate::rules::fix::{FixSpec, resolve_value};

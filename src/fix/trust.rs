@@ -5,8 +5,8 @@
 //! policy written out as JSON text. Anything else (a wildcard, two service accounts, no `:sub`)
 //! needs a person: no fix.
 
+use super::At;
 use super::files::{Files, is_json};
-use super::place::At;
 use super::{Span, Written};
 use crate::model::{Document, Resource};
 use serde_json::{Map, Value};

@@ -10,8 +10,8 @@ mod platform;
 
 pub use hcl::{align_equals, module as hcl_module};
 
+use platform::Platform;
 pub use platform::logical_id;
-use platform::{Platform, platform};
 use serde_json::{Map, Value, json};
 
 /// What the platform is made for.
@@ -168,4 +168,13 @@ impl Platform {
             .map(|b| (b, Mode::Managed))
             .chain(self.data.iter().map(|b| (b, Mode::Data)))
     }
+}
+
+/// The platform, hardened for the `pci-dss` profile where the options say.
+fn platform(options: &Options) -> Platform {
+    let mut platform = platform::platform(options);
+    if options.hardened {
+        harden::harden(&mut platform.resources, options);
+    }
+    platform
 }

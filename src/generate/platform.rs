@@ -734,9 +734,6 @@ pub fn platform(options: &Options) -> Platform {
             value: json!(reference("aws_iam_role", "alb_controller_role", "arn")),
         },
     ];
-    if options.hardened {
-        super::harden::harden(&mut resources, options);
-    }
     let stack = format!("TapStack{suffix}");
     Platform {
         provider: json!({"aws": [{"default_tags": [{"tags": {"Author": "unknown", "Environment": suffix, "Repository": "unknown"}}], "region": region}]}),

@@ -9,7 +9,7 @@
 //! in JSON; the `.tf` loader reads `dynamic "statement" {…}` into that form).
 
 use super::evaluate::{Names, Partial, evaluate_json_reading, evaluate_string_reading};
-use super::instances::{Binding, Scoped};
+use super::scoped::{Binding, Scoped};
 use crate::model::Hop;
 use crate::pointer;
 use serde_json::{Map, Value};

@@ -12,6 +12,7 @@ pub(crate) mod evaluate;
 pub mod fetch;
 mod functions;
 mod instances;
+mod scoped;
 mod sources;
 pub use sources::{downloaded_modules, module_directory, variable_files};
 mod tree;

@@ -7,7 +7,8 @@
 //! `module.eks` as `var.subnet_ids` still names the root's `aws_subnet.private`.
 
 use super::evaluate::{Evaluated, Partial};
-use super::instances::{Binding, InstanceKey, Scoped, instance_keys};
+use super::instances::instance_keys;
+use super::scoped::{Binding, InstanceKey, Scoped};
 use super::sources::{downloaded_modules, load_module, module_directory, same_directory};
 use crate::model::{Declared, Document, Hop};
 use serde_json::{Map, Value};

@@ -1,7 +1,6 @@
 //! The resources of one module (one plan, state or synth, or the configuration files of one
 //! directory), indexed for the rules that follow references or look at other resources.
 
-use super::eval::Incoming;
 use crate::model::{Document, Resource, Traversal};
 use ahash::AHashMap;
 use rayon::slice::ParallelSliceMut;
@@ -359,4 +358,25 @@ impl<'a> ModuleIndex<'a> {
         };
         Some(found.to_vec())
     }
+}
+
+/// For each resource of some types, what it references through one connection: what asking
+/// "what references this one?" of every resource reads instead of scanning all the others.
+#[derive(Default)]
+pub(crate) struct Incoming<'a> {
+    pub(crate) others: Vec<Other<'a>>,
+    /// By the identity of the resource referenced, the positions in `others` that reference it.
+    pub(crate) by_target: ahash::AHashMap<usize, Vec<usize>>,
+    /// By a text written out at `via`, the positions in `others` that write it.
+    pub(crate) by_name: ahash::AHashMap<&'a str, Vec<usize>>,
+    /// The positions in `others` that may reference more than the inputs show.
+    pub(crate) with_opens: Vec<usize>,
+}
+
+pub(crate) struct Other<'a> {
+    pub(crate) resource: &'a Resource,
+    /// Why it may reference more than the inputs show, whatever it references.
+    pub(crate) opens: Vec<String>,
+    /// Why its `via` may name a resource the inputs do not show, unless it names the one asked of.
+    pub(crate) value_open: Option<String>,
 }

@@ -10,32 +10,12 @@ use super::scope::{Here, Scope, flatten, select};
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Reference, Resource};
 use crate::rules::index::NAMING_ATTRIBUTES;
+use crate::rules::index::{Incoming, Other};
 use crate::rules::schema::{Check, Direction, Path};
 use serde_json::Value;
 
 /// The most resources one transitive walk visits: a module's size bounds it long before.
 const MAX_VISITS: usize = 100_000;
-
-/// For each resource of some types, what it references through one connection: what asking
-/// "what references this one?" of every resource reads instead of scanning all the others.
-#[derive(Default)]
-pub(crate) struct Incoming<'a> {
-    others: Vec<Other<'a>>,
-    /// By the identity of the resource referenced, the positions in `others` that reference it.
-    by_target: ahash::AHashMap<usize, Vec<usize>>,
-    /// By a text written out at `via`, the positions in `others` that write it.
-    by_name: ahash::AHashMap<&'a str, Vec<usize>>,
-    /// The positions in `others` that may reference more than the inputs show.
-    with_opens: Vec<usize>,
-}
-
-struct Other<'a> {
-    resource: &'a Resource,
-    /// Why it may reference more than the inputs show, whatever it references.
-    opens: Vec<String>,
-    /// Why its `via` may name a resource the inputs do not show, unless it names the one asked of.
-    value_open: Option<String>,
-}
 
 /// The other ends of a connection, and why more may exist than the inputs show.
 #[derive(Default)]

@@ -7,7 +7,6 @@
 
 mod compare;
 mod connect;
-pub(crate) use connect::Incoming;
 mod follow;
 mod hidden;
 pub(crate) mod outcome;

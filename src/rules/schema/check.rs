@@ -125,7 +125,11 @@ impl Arg {
     }
 
     /// A value of one kind (`expected` names it), or a parameter.
-    pub(super) fn kind(value: Spanned<Value>, is: fn(&Value) -> bool, expected: &str) -> Result<Arg, String> {
+    pub(super) fn kind(
+        value: Spanned<Value>,
+        is: fn(&Value) -> bool,
+        expected: &str,
+    ) -> Result<Arg, String> {
         match Arg::read(value) {
             Arg::Value(value) if !is(&value) => Err(format!(
                 "expected {expected} or `{{param: NAME}}`, found {value}"
@@ -412,4 +416,3 @@ impl Check {
         }
     }
 }
-

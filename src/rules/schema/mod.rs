@@ -13,7 +13,6 @@
 //! | `other-resources` + `check` | some other resource of these types in the same file passes the check |
 //! | `follow` + `to` + `distinct` + `at-least`/`at-most` | count the distinct values across the resources the selected references name |
 
-
 mod check;
 mod predicates;
 mod raw;
@@ -30,7 +29,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
-
 
 /// One rule, as read from its file.
 #[derive(Debug, Clone)]

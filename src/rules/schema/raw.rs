@@ -300,4 +300,3 @@ fn regex(pattern: &str) -> Result<Regex, String> {
         .build()
         .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))
 }
-
