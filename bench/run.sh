@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Measures what the README's performance section reports, in one table: whole `payplat check`
+# Measures what docs/performance.md reports, in one table: whole `payplat check`
 # runs on generated plans of about 1k, 10k and 100k resources against a bare serde_json parse of
 # the same file, and their peak RSS against the file's size; one 100k plan and eight 10k plans
 # with one thread and with two; 1,000 Terraform module directories (the platform as `.tf` files)
 # against parsing their files alone. Times are the best of RUNS runs; each line says its target.
-# Usage: bench/run.sh [--readme] [RUNS]   (default 3; --readme rewrites the table in README.md)
+# Usage: bench/run.sh [--readme] [RUNS]   (default 3; --readme rewrites the table in docs/performance.md)
 set -euo pipefail
 # EPOCHREALTIME and awk write decimal points, not a locale's commas.
 export LC_ALL=C
@@ -106,10 +106,10 @@ table() {
 result=$(table)
 echo "$result"
 if $readme; then
-    # Between the markers in README.md, the table of this run.
+    # Between the markers in docs/performance.md, the table of this run.
     awk -v table="$result" '
         /<!-- bench:start -->/ { print; print table; skip = 1; next }
         /<!-- bench:end -->/ { skip = 0 }
-        !skip' README.md >"$dir/README.md"
-    mv "$dir/README.md" README.md
+        !skip' docs/performance.md >"$dir/performance.md"
+    mv "$dir/performance.md" docs/performance.md
 fi
