@@ -1,7 +1,7 @@
 //! payplat: policy and compliance checks for synthesized Terraform.
 //!
 //! Modules by layer, lowest first; a module imports only from its own layer or below
-//! (`tests/layers.rs` keeps it so). The README's module map says the same, one line each.
+//! (`tests/layers.rs` keeps it so). docs/development.md's layout says the same, one line each.
 //!
 //! | layer | modules |
 //! |---|---|

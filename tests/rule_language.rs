@@ -1,4 +1,4 @@
-//! The rule language's one rule for missing and empty values, operator by operator (README,
+//! The rule language's one rule for missing and empty values, operator by operator (docs/rules.md,
 //! "Missing and empty values"), and parameters wherever a value is compared.
 
 use payplat::finding::Verdict;
