@@ -96,14 +96,12 @@ impl RuleInfo {
         self.code.eq_ignore_ascii_case(code_or_name) || self.name == code_or_name
     }
 
-    /// The rule's documentation: its own `help-uri`, or the built-in rule's file.
+    /// The rule's documentation: its own `help-uri`, or the built-in rule's page of the rules
+    /// reference.
     pub fn docs_url(&self) -> String {
         match &self.help_uri {
             Some(uri) => uri.clone(),
-            None => format!(
-                "{DOCS_BASE}/blob/main/rules/{}-{}.yaml",
-                self.code, self.name
-            ),
+            None => format!("{DOCS_BASE}/blob/main/docs/rules/{}.md", self.code),
         }
     }
 }
