@@ -396,3 +396,34 @@ fn the_hardened_platform_passes_the_pci_dss_profile() {
     );
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn a_full_shape_plan_is_read_as_its_thin_twin() {
+    // The same platform, as Terraform writes a plan that updates resources of three module
+    // calls: every resource configured, before values, prior state, relevant attributes, checks.
+    let full = generate(&["--format", "plan-json", "--copies", "3", "--full-plan"]);
+    let plan: Value = serde_json::from_slice(&full).unwrap();
+    let calls = plan["configuration"]["root_module"]["module_calls"]
+        .as_object()
+        .unwrap();
+    assert_eq!(calls.len(), 3);
+    assert!(
+        calls
+            .values()
+            .all(|c| c["module"]["resources"].as_array().unwrap().len() > 60)
+    );
+    assert!(plan["prior_state"]["values"]["root_module"]["child_modules"].is_array());
+    assert!(plan["relevant_attributes"].as_array().unwrap().len() > 100);
+    assert_eq!(
+        plan["resource_changes"][0]["change"]["actions"],
+        serde_json::json!(["update"])
+    );
+    let (code, found) = verdicts(full);
+    let (_, thin) = verdicts(generate(&["--format", "plan-json", "--copies", "3"]));
+    assert_eq!(code, Some(1));
+    assert_eq!(found, thin);
+    assert!(
+        found.contains(&("PP601".to_owned(), "fail".to_owned())),
+        "{found:?}"
+    );
+}

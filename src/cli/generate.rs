@@ -36,6 +36,11 @@ pub(super) struct Args {
     /// 63 resources each, for large plans.
     #[arg(long, default_value_t = Options::default().copies, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     copies: u32,
+    /// With `--copies`: the plan as Terraform writes one that changes existing resources of
+    /// that many module calls (configuration of every resource, prior state, `before` values,
+    /// `relevant_attributes`, `checks`): the shape of real plans, for benchmarks.
+    #[arg(long)]
+    full_plan: bool,
     /// Inject one violation of this rule (repeatable).
     #[arg(long = "violate", value_name = "RULE", value_parser = choice::<Violation>(Violation::ALL.map(|(_, name, help)| (name, help))))]
     violations: Vec<Violation>,
@@ -64,6 +69,7 @@ pub(super) fn run(args: Args) -> Outcome {
         log_retention_days: args.log_retention_days,
         azs: args.azs,
         copies: args.copies,
+        full_plan: args.full_plan,
         violations: args.violations,
         fixed: args.fixed,
         hardened: args.hardened,

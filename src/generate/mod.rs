@@ -33,6 +33,10 @@ pub struct Options {
     pub azs: u8,
     /// For plans: this many instances of the platform (`module.platform[N]`), 63 resources each.
     pub copies: u32,
+    /// For plans of copies: written as `terraform show -json` writes a plan that changes existing
+    /// resources of many module calls: a configuration entry for every resource, `prior_state`,
+    /// `before` values, `relevant_attributes` and `checks`.
+    pub full_plan: bool,
     /// Violations to inject, one per named rule.
     pub violations: Vec<Violation>,
     /// Fix what the real synth gets wrong: CoreDNS waits for the kube-system Fargate profile.
@@ -54,6 +58,7 @@ impl Default for Options {
             log_retention_days: 7,
             azs: 3,
             copies: 1,
+            full_plan: false,
             violations: Vec::new(),
             fixed: false,
             hardened: false,
@@ -156,7 +161,11 @@ pub fn cdktf(options: &Options) -> Value {
 
 /// The platform as `terraform show -json` plans it from empty state.
 pub fn plan_json(options: &Options) -> Value {
-    plan::render(&platform(options), options.copies as usize)
+    plan::render(
+        &platform(options),
+        options.copies as usize,
+        options.full_plan,
+    )
 }
 
 impl Platform {

@@ -48,7 +48,7 @@ fn sensitive(resource_type: &str) -> &'static [&'static str] {
 
 /// The plan; with `copies` above 1, that many instances of the platform as a counted child
 /// module (`module.platform[N]`), to make plans of any size.
-pub fn render(platform: &Platform, copies: usize) -> Value {
+pub fn render(platform: &Platform, copies: usize, full: bool) -> Value {
     let evaluator = Evaluator { platform };
     let mut planned = Vec::new();
     let mut changes = Vec::new();
@@ -116,10 +116,71 @@ pub fn render(platform: &Platform, copies: usize) -> Value {
         "complete": true,
         "errored": false,
     });
-    if copies > 1 {
+    if full {
+        into_module_calls(&mut plan, copies);
+    } else if copies > 1 {
         into_module_copies(&mut plan, copies);
     }
     plan
+}
+
+/// Moves the root module's resources into `copies` module calls `module.platform_N`, each with
+/// its own configuration, as a plan that updates them writes it: `before` values and
+/// `prior_state`, `relevant_attributes` and `checks`.
+fn into_module_calls(plan: &mut Value, copies: usize) {
+    let planned = plan["planned_values"]["root_module"]["resources"].take();
+    let changes = plan["resource_changes"].take();
+    let configured = plan["configuration"]["root_module"]["resources"].take();
+    let prefixed = |resources: &Value, instance: &str| -> Vec<Value> {
+        let mut resources = resources.as_array().cloned().unwrap_or_default();
+        for resource in &mut resources {
+            resource["address"] = json!(format!(
+                "{instance}.{}",
+                resource["address"].as_str().unwrap_or_default()
+            ));
+        }
+        resources
+    };
+    let mut modules = Vec::new();
+    let mut all_changes = Vec::new();
+    let mut calls = Map::new();
+    let mut relevant = Vec::new();
+    let mut checks = Vec::new();
+    for i in 0..copies {
+        let instance = format!("module.platform_{i}");
+        modules.push(json!({"address": instance, "resources": prefixed(&planned, &instance)}));
+        for mut change in prefixed(&changes, &instance) {
+            change["module_address"] = json!(instance);
+            let after = change["change"]["after"].clone();
+            change["change"]["actions"] = json!(["update"]);
+            change["change"]["before"] = after;
+            change["change"]["before_sensitive"] = change["change"]["after_sensitive"].clone();
+            relevant.push(json!({"resource": change["address"], "attribute": ["tags"]}));
+            if change["type"] == "aws_cloudwatch_log_group" {
+                checks.push(json!({
+                    "address": {"kind": "resource", "mode": "managed", "module": instance, "to_display": change["address"], "type": change["type"], "name": change["name"]},
+                    "status": "pass",
+                    "instances": [{"address": {"module": instance, "to_display": change["address"]}, "status": "pass"}],
+                }));
+            }
+            all_changes.push(change);
+        }
+        calls.insert(
+            format!("platform_{i}"),
+            json!({"source": "./platform", "module": {"resources": configured.clone()}}),
+        );
+    }
+    plan["planned_values"]["root_module"] = json!({"child_modules": modules});
+    plan["prior_state"] = json!({
+        "format_version": "1.0",
+        "terraform_version": plan["terraform_version"],
+        "values": {"root_module": {"child_modules": modules}},
+    });
+    plan["resource_changes"] = json!(all_changes);
+    plan["output_changes"] = json!({});
+    plan["relevant_attributes"] = json!(relevant);
+    plan["checks"] = json!(checks);
+    plan["configuration"]["root_module"] = json!({"module_calls": calls});
 }
 
 /// Moves the root module's resources into `copies` instances of `module.platform`.

@@ -3,6 +3,7 @@
 //! Decoding and JSON errors are reported with the file and, where the JSON breaks, the line and
 //! column. Each form has its own module; they all produce the same [`Resource`] model.
 
+mod configuration;
 mod hcl;
 mod plan;
 mod tfjson;
