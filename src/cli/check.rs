@@ -16,8 +16,9 @@ pub(super) enum Color {
     Never,
 }
 
+/// What to check, and with which rules: `check` and `fix` take the same.
 #[derive(Debug, clap::Args)]
-pub(super) struct Args {
+pub(super) struct Inputs {
     /// Files or directories to check; `-` reads standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -37,6 +38,32 @@ pub(super) struct Args {
     /// The configuration file (default: the nearest payplat.toml from here up).
     #[arg(long)]
     config: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// The paths as given.
+    pub(super) fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
+    /// The check options these name; the rest as `payplat check` defaults them.
+    pub(super) fn options(&self) -> Options {
+        Options {
+            paths: self.paths.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            rule_dirs: self.rule_dirs.clone(),
+            profile: self.profile.clone(),
+            config: self.config.clone(),
+            ..Options::default()
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    #[command(flatten)]
+    inputs: Inputs,
     /// The lowest severity of a failing finding that fails the run.
     #[arg(long, value_parser = severity())]
     fail_on: Option<Severity>,
@@ -72,12 +99,6 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> Outcome {
     let options = Options {
-        paths: args.paths.clone(),
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        rule_dirs: args.rule_dirs.clone(),
-        profile: args.profile.clone(),
-        config: args.config.clone(),
         fail_on: args.fail_on,
         baseline: args.baseline.clone(),
         write_baseline: args.write_baseline.clone(),
@@ -89,6 +110,7 @@ pub(super) fn run(args: Args) -> Outcome {
             (false, true) => payplat::resolve::fetch::Downloads::On,
             (false, false) => payplat::resolve::fetch::Downloads::Off,
         },
+        ..args.inputs.options()
     };
     let progress = std::io::stderr().is_terminal()
         && options.downloads != payplat::resolve::fetch::Downloads::Off;

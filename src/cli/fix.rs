@@ -1,33 +1,18 @@
 //! `payplat fix`.
 
+use super::check::Inputs;
 use super::{Outcome, fail, write_stdout};
-use payplat::check::{FINDINGS, Options};
+use payplat::check::FINDINGS;
 use payplat::fix::{self, Fixed, Named};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// Files or directories to fix (.tf, *.tf.json, *.tfvars); plans and CDKTF synths get what
-    /// to change in their source.
-    #[arg(required = true)]
-    paths: Vec<PathBuf>,
-    /// Only these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    select: Vec<String>,
-    /// Not these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// A directory of rule files (*.yaml) to add.
-    #[arg(long = "rules", value_name = "DIR")]
-    rule_dirs: Vec<PathBuf>,
-    /// The profile whose rules run: `default` or `pci-dss`.
-    #[arg(long)]
-    profile: Option<String>,
-    /// The configuration file (default: the nearest payplat.toml from here up).
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// What to fix (.tf, *.tf.json, *.tfvars are edited; plans and CDKTF synths get what to
+    /// change in their source), and with which rules.
+    #[command(flatten)]
+    inputs: Inputs,
     /// Print a unified diff of the fixes and write nothing (exit status 1 when there is
     /// something to fix).
     #[arg(long)]
@@ -39,15 +24,7 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args) -> Outcome {
     let options = fix::Options {
-        check: Options {
-            paths: args.paths.clone(),
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            rule_dirs: args.rule_dirs.clone(),
-            profile: args.profile.clone(),
-            config: args.config.clone(),
-            ..Options::default()
-        },
+        check: args.inputs.options(),
         unsafe_fixes: args.unsafe_fixes,
         write: !args.diff,
     };
@@ -101,7 +78,12 @@ fn report(fixed: &Fixed, args: &Args) {
         &fixed.unsafe_left,
     );
     if !fixed.unsafe_left.is_empty() {
-        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let paths: Vec<String> = args
+            .inputs
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         eprintln!(
             "  apply them with: payplat fix --unsafe-fixes {}",
             paths.join(" ")

@@ -79,7 +79,7 @@ pub(super) fn follow(
     files: &Files,
     documents: &[&Document],
     levels: &[Level],
-    depth: usize,
+    mut depth: usize,
     at: At,
     described: String,
 ) -> Origin {
@@ -96,12 +96,9 @@ pub(super) fn follow(
             origin.missing = true;
             return origin;
         };
-        let name = match &written {
-            Written::Name(name) => name.clone(),
-            _ => {
-                origin.written = Some(written);
-                return origin;
-            }
+        let Written::Name(name) = written else {
+            origin.written = Some(written);
+            return origin;
         };
         let directory = &levels[depth].directory;
         origin.through.push((directory.clone(), name.clone()));
@@ -115,40 +112,14 @@ pub(super) fn follow(
             origin.written = Some(Written::Expression);
             return origin;
         };
-        if let Some(call) = &levels[depth].call
-            && at.file == call.file
-        {
-            // The argument is in the caller: names there are the caller's.
-            return follow_in_caller(
-                files,
-                documents,
-                levels,
-                depth,
-                at,
-                described,
-                origin.through,
-            );
+        // A module's variable is set by the call's argument: names there are the caller's.
+        if name.starts_with("var.") && levels[depth].call.is_some() {
+            depth -= 1;
         }
         origin.at = at;
         origin.described = described;
     }
     origin.written = Some(Written::Expression);
-    origin
-}
-
-fn follow_in_caller(
-    files: &Files,
-    documents: &[&Document],
-    levels: &[Level],
-    depth: usize,
-    at: At,
-    described: String,
-    through: Vec<(PathBuf, String)>,
-) -> Origin {
-    let mut origin = follow(files, documents, levels, depth - 1, at, described);
-    let mut all = through;
-    all.append(&mut origin.through);
-    origin.through = all;
     origin
 }
 
