@@ -202,14 +202,34 @@ pub(crate) fn evaluate_string_reading(
 /// recurses per level.
 const MAX_NESTING: usize = 64;
 
-fn parse(expression: &str) -> Result<Expression, Stop> {
+fn parse(expression: &str) -> Result<std::rc::Rc<Expression>, Stop> {
+    // The same text is evaluated for every instance of a block and every call of a module:
+    // parsed once per thread. Bounded: a generated input cannot grow it without end.
+    thread_local! {
+        static PARSED: std::cell::RefCell<ahash::AHashMap<Box<str>, std::rc::Rc<Expression>>> =
+            std::cell::RefCell::default();
+    }
+    const MAX_PARSED: usize = 20_000;
+    if let Some(parsed) = PARSED.with(|p| p.borrow().get(expression).cloned()) {
+        return Ok(parsed);
+    }
     if expr::nested_deeper_than(expression, MAX_NESTING).is_some() {
         return Err(Stop::Invalid(format!(
             "an expression nested more than {MAX_NESTING} levels deep"
         )));
     }
-    Expression::from_str(expression)
-        .map_err(|error| Stop::Invalid(format!("cannot parse `{expression}`: {error}")))
+    let parsed = std::rc::Rc::new(
+        Expression::from_str(expression)
+            .map_err(|error| Stop::Invalid(format!("cannot parse `{expression}`: {error}")))?,
+    );
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() >= MAX_PARSED {
+            p.clear();
+        }
+        p.insert(expression.into(), parsed.clone());
+    });
+    Ok(parsed)
 }
 
 /// A value as a template interpolation writes it.
