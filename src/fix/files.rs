@@ -157,6 +157,23 @@ impl Files {
         };
         hcl::append(&text, attribute, items)
     }
+    /// Reads the HCL expression at `at` with its file's text.
+    pub(super) fn with_expression<R>(
+        &self,
+        at: &At,
+        read: impl FnOnce(&str, &hcl_edit::expr::Expression) -> Option<R>,
+    ) -> Option<R> {
+        if is_json(&at.file) {
+            return None;
+        }
+        let text = self.text(&at.file)?;
+        let body = self.body(&at.file)?;
+        let hcl::Node::Attribute(attribute) = hcl::find(&body, &segments(&at.pointer))? else {
+            return None;
+        };
+        read(&text, &attribute.value)
+    }
+
     /// The source text of the value at `at`: an HCL expression as written, a JSON string's
     /// content (its template), other JSON as written.
     pub(super) fn source(&self, at: &At) -> Option<String> {

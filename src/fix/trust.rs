@@ -31,6 +31,11 @@ pub(super) fn pin(
         let spans = files.replace(&policy, &Value::String(fixed))?;
         return Some((vec![(policy, spans)], said));
     }
+    if let Some((spans, said)) = files.with_expression(&policy, |text, expression| {
+        pin_jsonencode(text, expression, audience)
+    }) {
+        return Some((vec![(policy, spans)], said));
+    }
     let source = files.source(&policy)?;
     let name = policy_document_named(&source)?;
     let wanted = format!("data.aws_iam_policy_document.{name}");
@@ -283,4 +288,120 @@ fn exact(value: &Value) -> bool {
         other => other,
     };
     one.as_str().is_some_and(|v| !v.contains(['*', '?']))
+}
+
+/// The same fixes on a policy built with `jsonencode({...})` in HCL, on the object's text: a
+/// `StringLike` operator holding one exact `:sub` is renamed `StringEquals` (where there is no
+/// `StringEquals` beside it), and a missing `:aud` entry joins the `StringEquals` object.
+fn pin_jsonencode(
+    text: &str,
+    expression: &hcl_edit::expr::Expression,
+    audience: &str,
+) -> Option<(Vec<Span>, Vec<String>)> {
+    use hcl_edit::Span as _;
+    use hcl_edit::expr::{Expression, Object};
+    let Expression::FuncCall(call) = expression else {
+        return None;
+    };
+    let [Expression::Object(policy)] = call.args.iter().collect::<Vec<_>>().as_slice() else {
+        return None;
+    };
+    if call.name.name.as_str() != "jsonencode" {
+        return None;
+    }
+    let key_text = |key: &hcl_edit::expr::ObjectKey| -> Option<String> {
+        Some(text[key.span()?].trim().trim_matches('"').to_owned())
+    };
+    let member = |object: &Object, name: &str| {
+        object
+            .iter()
+            .find(|(k, _)| key_text(k).as_deref() == Some(name))
+            .map(|(k, v)| (k.clone(), v.expr().clone()))
+    };
+    let statements: Vec<Expression> = match member(policy, "Statement")?.1 {
+        Expression::Array(items) => items.iter().cloned().collect(),
+        one => vec![one],
+    };
+    let (mut spans, mut said) = (Vec::new(), Vec::new());
+    for statement in &statements {
+        let Expression::Object(statement) = statement else {
+            continue;
+        };
+        let Some((_, Expression::Object(conditions))) = member(statement, "Condition") else {
+            continue;
+        };
+        let entries = |object: &Object| -> Vec<(String, String)> {
+            object
+                .iter()
+                .filter_map(|(k, v)| Some((key_text(k)?, text[v.expr().span()?].to_owned())))
+                .collect()
+        };
+        let operators: Vec<(hcl_edit::expr::ObjectKey, Expression)> = conditions
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expr().clone()))
+            .collect();
+        let keys: Vec<String> = operators
+            .iter()
+            .filter_map(|(_, v)| match v {
+                Expression::Object(o) => Some(entries(o)),
+                _ => None,
+            })
+            .flatten()
+            .map(|(k, _)| k)
+            .collect();
+        let equals = member(&conditions, "StringEquals");
+        let mut target = equals.clone();
+        if let Some((like_key, Expression::Object(like))) = member(&conditions, "StringLike")
+            && equals.is_none()
+            && let [(key, value)] = entries(&like).as_slice()
+            && key.ends_with(":sub")
+            && !value.contains(['*', '?'])
+        {
+            spans.push((like_key.span()?, "StringEquals".to_owned()));
+            said.push("`StringLike` on `:sub` becomes `StringEquals`".to_owned());
+            target = Some((like_key, Expression::Object(like)));
+        }
+        if keys.iter().any(|k| k.ends_with(":aud")) {
+            continue;
+        }
+        let Some((_, Expression::Object(into))) = target else {
+            continue;
+        };
+        // The issuer as the `:sub` key writes it.
+        let subject = into
+            .iter()
+            .chain(
+                operators
+                    .iter()
+                    .filter_map(|(_, v)| match v {
+                        Expression::Object(o) => Some(o),
+                        _ => None,
+                    })
+                    .flat_map(|o| o.iter()),
+            )
+            .find(|(k, _)| key_text(k).is_some_and(|t| t.ends_with(":sub")))?;
+        let subject_text = text[subject.0.span()?].trim().to_owned();
+        let at = subject_text.rfind(":sub")?;
+        let key = format!("{}:aud{}", &subject_text[..at], &subject_text[at + 4..]);
+        let value = super::hcl::value_text(&Value::from(audience));
+        let (last_key, last_value) = into.iter().last()?;
+        let (key_span, end) = (last_key.span()?, last_value.expr().span()?.end);
+        let object_span = into.span()?;
+        let multiline = text[object_span.clone()].contains('\n');
+        let entry = if multiline {
+            let line_start = text[..key_span.start].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &text[line_start..key_span.start];
+            // Aligned with the `=` of the entry above, as `terraform fmt` aligns them.
+            let equals = key_span.end + text[key_span.end..].find('=')?;
+            let width = (equals - key_span.start).saturating_sub(1).max(key.len());
+            format!("\n{indent}{key:width$} = {value}")
+        } else {
+            format!(", {key} = {value}")
+        };
+        spans.push((end..end, entry));
+        said.push(format!(
+            "add the `StringEquals` condition `:aud` = `{audience}`"
+        ));
+    }
+    (!spans.is_empty()).then_some((spans, said))
 }
