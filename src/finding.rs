@@ -239,6 +239,16 @@ impl Finding<'_> {
         }
     }
 
+    /// Where the finding is, as people read it: `main.tf:12:23` (the file alone where it has no
+    /// position).
+    pub fn place(&self) -> String {
+        let path = self.document.path.display();
+        match self.position {
+            Some(p) => format!("{path}:{}:{}", p.line, p.column),
+            None => path.to_string(),
+        }
+    }
+
     /// Identifies the finding across runs and edits: rule, file, address and place, not lines.
     pub fn fingerprint(&self) -> String {
         let path = self.document.path.to_string_lossy();

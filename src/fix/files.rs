@@ -64,7 +64,7 @@ impl Files {
     pub(super) fn read(&self, at: &At) -> Option<Written> {
         let text = self.text(&at.file)?;
         if is_json(&at.file) {
-            return json::written(&text, &at.pointer).map(|(w, _)| w);
+            return json::written(&text, &at.pointer);
         }
         let body = self.body(&at.file)?;
         match hcl::find(&body, &segments(&at.pointer))? {

@@ -4,27 +4,20 @@
 use super::{Span, Written};
 use crate::locate::locate_all;
 use crate::pointer;
+use crate::resolve::evaluate::contains_token;
 use serde_json::Value;
 
-/// What the value at `at` is, with its span.
-pub(super) fn written(text: &str, at: &str) -> Option<(Written, std::ops::Range<usize>)> {
+/// What the value at `at` is.
+pub(super) fn written(text: &str, at: &str) -> Option<Written> {
     let span = crate::locate::locate(text, at)?;
     let value: Value = serde_json::from_str(&text[span.start..span.end]).ok()?;
-    let written = match &value {
+    Some(match &value {
         Value::String(s) if s.contains("${") => {
             name_in(s).map_or(Written::Expression, Written::Name)
         }
-        v if pointer::every(v).iter().any(|p| {
-            v.pointer(p)
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.contains("${"))
-        }) =>
-        {
-            Written::Expression
-        }
+        v if contains_token(v) => Written::Expression,
         _ => Written::Literal(value),
-    };
-    Some((written, span.start..span.end))
+    })
 }
 
 /// `var.x` or `local.x`, where the template is exactly `${var.x}`.

@@ -56,54 +56,45 @@ enum Written {
 
 /// Puts on every failing finding whose rule declares a fix the edits that make it hold.
 pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: &Files) {
-    let rule_of = |finding: &Finding| {
-        rules
-            .iter()
-            .find(|r| r.info.code == finding.rule.code && r.fix.is_some())
-    };
     let groups = Groups::new(inputs);
-    let mut plans: Vec<(usize, Vec<Planned>)> = Vec::new();
+    let mut plans: Vec<(usize, &Rule, Vec<Planned>)> = Vec::new();
     for (index, finding) in findings.iter_mut().enumerate() {
-        let Some(rule) = rule_of(finding) else {
-            continue;
-        };
         if finding.verdict != Verdict::Fail || finding.status != Status::Active {
             continue;
         }
-        let spec = rule.fix.as_ref().expect("rules with a fix");
+        let Some((rule, spec)) = rules
+            .iter()
+            .filter(|r| r.info.code == finding.rule.code)
+            .find_map(|r| Some((r, r.fix.as_ref()?)))
+        else {
+            continue;
+        };
         if is_generated(finding.document) {
             finding.fix = Some(in_source(finding, spec, &rule.parameters));
-        } else if let Ok(planned) = plan(
-            files,
-            &groups.with(finding.document, files),
-            finding,
-            spec,
-            &rule.parameters,
-        ) {
-            plans.push((index, planned));
+            continue;
+        }
+        let group = groups.with(finding.document, files);
+        if let Ok(planned) = plan(files, &group, finding, spec, &rule.parameters) {
+            plans.push((index, rule, planned));
         }
     }
-    let users = users(&plans);
+    let users = users(plans.iter().flat_map(|(_, _, planned)| planned));
     let mut readers = HashMap::new();
-    for (index, planned) in plans {
+    for (index, rule, planned) in plans {
         let finding = &findings[index];
-        let title = rule_of(finding)
-            .and_then(|r| r.fix.as_ref())
-            .map(|f| f.title.clone())
-            .unwrap_or_default();
+        let spec = rule.fix.as_ref().expect("planned from a fix");
         let group = groups.with(finding.document, files);
         let mut fix = edits(
             files,
             &group,
             finding.resource,
-            &title,
+            &spec.title,
             planned,
             &users,
             &mut readers,
         );
-        if let Some(pin) = rule_of(finding).and_then(|r| r.fix.as_ref()?.pin_web_identity.as_ref())
-        {
-            fix = with_trust(fix, files, &group, finding, &title, &pin.audience);
+        if let Some(pin) = &spec.pin_web_identity {
+            fix = with_trust(fix, files, &group, finding, &spec.title, &pin.audience);
         }
         findings[index].fix = fix;
     }
@@ -200,9 +191,10 @@ fn edits(
                 Change::Set(value) => value,
                 Change::Contain(items) => {
                     let current = resource.values.to_value().pointer(relative).cloned();
-                    let mut all = match current {
-                        Some(Value::Array(all)) if !all.iter().any(has_template) => all,
-                        _ => return None,
+                    let Some(Value::Array(mut all)) =
+                        current.filter(|list| !crate::resolve::evaluate::contains_token(list))
+                    else {
+                        return None;
                     };
                     all.extend(
                         items
@@ -338,10 +330,6 @@ fn parent(at: &At) -> Option<(At, String)> {
         },
         crate::pointer::unescape(name).into_owned(),
     ))
-}
-
-fn has_template(value: &Value) -> bool {
-    value.as_str().is_some_and(|s| s.contains("${"))
 }
 
 fn file_name(path: &std::path::Path) -> String {

@@ -192,9 +192,11 @@ fn values_at<'v>(value: &'v Value, path: &str) -> Vec<&'v Value> {
 }
 
 /// For each name passed on the way, the attributes whose fixes pass through it.
-pub(super) fn users(plans: &[(usize, Vec<Planned>)]) -> HashMap<(PathBuf, String), BTreeSet<At>> {
+pub(super) fn users<'p>(
+    planned: impl Iterator<Item = &'p Planned>,
+) -> HashMap<(PathBuf, String), BTreeSet<At>> {
     let mut users: HashMap<(PathBuf, String), BTreeSet<At>> = HashMap::new();
-    for planned in plans.iter().flat_map(|(_, p)| p) {
+    for planned in planned {
         for name in planned.origin.iter().flat_map(|o| &o.through) {
             users
                 .entry(name.clone())

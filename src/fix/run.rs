@@ -135,15 +135,6 @@ fn describe(
 
 /// A finding as the report names it, with its fix's title (or note, for generated inputs).
 fn named(finding: &Finding, with_fix: bool) -> Named {
-    let place = match finding.position {
-        Some(p) => format!(
-            "{}:{}:{}",
-            finding.document.path.display(),
-            p.line,
-            p.column
-        ),
-        None => finding.document.path.display().to_string(),
-    };
     let fix = finding.fix.as_ref().filter(|_| with_fix);
     let title = match fix {
         Some(fix) if fix.edits.is_empty() => fix.note.clone().unwrap_or_else(|| fix.title.clone()),
@@ -152,7 +143,7 @@ fn named(finding: &Finding, with_fix: bool) -> Named {
     };
     Named {
         finding: format!("{} {}", finding.rule.code, finding.resource.address),
-        place,
+        place: finding.place(),
         title,
     }
 }

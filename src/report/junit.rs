@@ -59,13 +59,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 continue;
             }
             writeln!(out, ">")?;
-            let text = |f: &Finding| {
-                let position = f
-                    .position
-                    .map(|p| format!(":{}:{}", p.line, p.column))
-                    .unwrap_or_default();
-                format!("{}{position}: {}", f.document.path.display(), f.message())
-            };
+            let text = |f: &Finding| format!("{}: {}", f.place(), f.message());
             let active: Vec<&&Finding> = findings
                 .iter()
                 .filter(|f| f.status == Status::Active)

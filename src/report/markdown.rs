@@ -35,15 +35,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             (Status::Active, _) => "❔",
             _ => "💤",
         };
-        let location = match finding.position {
-            Some(p) => format!(
-                "{}:{}:{}",
-                finding.document.path.display(),
-                p.line,
-                p.column
-            ),
-            None => finding.document.path.display().to_string(),
-        };
+        let location = finding.place();
         let mut message = finding.message();
         match &finding.status {
             Status::Suppressed(reason) => message.push_str(&format!(" — suppressed: {reason}")),
