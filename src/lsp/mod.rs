@@ -104,23 +104,18 @@ struct Server {
 
 impl Server {
     fn note(&mut self, notification: Notification) {
-        let file = |params: &serde_json::Value| {
-            let uri = serde_json::from_value(params["textDocument"]["uri"].clone()).ok()?;
-            path_of(&uri)
-        };
-        let Some(path) = file(&notification.params).or_else(|| watched(&notification)) else {
-            return;
-        };
-        match notification.method.as_str() {
-            DidOpenTextDocument::METHOD => {
-                let text = notification.params["textDocument"]["text"]
-                    .as_str()
-                    .unwrap_or_default();
+        let params = &notification.params;
+        let uri_path =
+            |uri: &serde_json::Value| path_of(&serde_json::from_value(uri.clone()).ok()?);
+        let document = uri_path(&params["textDocument"]["uri"]);
+        match (notification.method.as_str(), &document) {
+            (DidOpenTextDocument::METHOD, Some(path)) => {
+                let text = params["textDocument"]["text"].as_str().unwrap_or_default();
                 self.buffers.insert(path.clone(), Arc::new(text.to_owned()));
             }
-            DidChangeTextDocument::METHOD => {
+            (DidChangeTextDocument::METHOD, Some(path)) => {
                 // Full synchronisation: the last change is the whole text.
-                let changes = notification.params["contentChanges"].as_array();
+                let changes = params["contentChanges"].as_array();
                 if let Some(text) = changes
                     .and_then(|c| c.last())
                     .and_then(|c| c["text"].as_str())
@@ -128,23 +123,37 @@ impl Server {
                     self.buffers.insert(path.clone(), Arc::new(text.to_owned()));
                 }
             }
-            DidCloseTextDocument::METHOD => {
-                self.buffers.remove(&path);
+            (DidCloseTextDocument::METHOD, Some(path)) => {
+                self.buffers.remove(path);
             }
-            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => {}
+            (DidSaveTextDocument::METHOD, Some(_)) => {}
+            (DidChangeWatchedFiles::METHOD, _) => {
+                let changed = params["changes"].as_array().into_iter().flatten();
+                for path in changed.filter_map(|change| uri_path(&change["uri"])) {
+                    self.changed(&path);
+                }
+                return;
+            }
             _ => return,
         }
+        if let Some(path) = document {
+            self.changed(&path);
+        }
+    }
+
+    /// Marks what a file's change affects: its module, or every module below a payplat.toml.
+    fn changed(&mut self, path: &Path) {
         if path.ends_with(crate::config::FILE_NAME) {
-            // The configuration of every module below it.
-            let root = directory_of(&path);
-            let below = self
+            let root = directory_of(path);
+            let below: Vec<PathBuf> = self
                 .analyses
                 .keys()
                 .filter(|d| d.starts_with(&root))
-                .cloned();
-            self.dirty.extend(below.collect::<Vec<_>>());
-        } else if is_terraform(&path) {
-            self.dirty.insert(directory_of(&path));
+                .cloned()
+                .collect();
+            self.dirty.extend(below);
+        } else if is_terraform(path) {
+            self.dirty.insert(directory_of(path));
         }
     }
 
@@ -282,12 +291,6 @@ impl Server {
         }
         self.analyses.insert(directory.to_owned(), analysis);
     }
-}
-
-/// The file a `workspace/didChangeWatchedFiles` notification names first.
-fn watched(notification: &Notification) -> Option<PathBuf> {
-    let uri = serde_json::from_value(notification.params["changes"][0]["uri"].clone()).ok()?;
-    path_of(&uri)
 }
 
 fn is_terraform(path: &Path) -> bool {
