@@ -315,3 +315,25 @@ fn evidence_on_a_module_directory_lists_every_file_read_once_with_its_digest() {
         );
     }
 }
+
+#[test]
+fn root_modules_checked_at_once_report_what_one_at_a_time_does() {
+    let corpus = "../shared/corpus-hcl";
+    if !std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(corpus)
+        .is_dir()
+    {
+        eprintln!("skipped: no {corpus} beside the checkout");
+        return;
+    }
+    let run = |jobs: &str| payplat(&["--jobs", jobs, "check", "--format", "json", corpus]);
+    let (status, one, notes) = run("1");
+    let report: serde_json::Value =
+        serde_json::from_str(&one).unwrap_or_else(|_| panic!("{notes}"));
+    assert!(
+        report["summary"]["checked"].as_u64() > Some(100),
+        "{report}"
+    );
+    assert!(notes.contains("is not read"), "{notes}");
+    assert_eq!(run("4"), (status, one, notes));
+}

@@ -4,18 +4,16 @@ use super::At;
 use super::{Span, Written, hcl, json};
 use hcl_edit::structure::Body;
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// File texts by path; `overlay` texts (an editor's unsaved buffers) win over the disk.
 #[derive(Default)]
 pub struct Files {
-    texts: RefCell<HashMap<PathBuf, Option<Arc<String>>>>,
+    texts: Mutex<HashMap<PathBuf, Option<Arc<String>>>>,
     /// `.tf` and `.tfvars` files parsed, each once.
-    bodies: RefCell<HashMap<PathBuf, Option<Rc<Body>>>>,
+    bodies: Mutex<HashMap<PathBuf, Option<Arc<Body>>>>,
 }
 
 impl Files {
@@ -26,37 +24,41 @@ impl Files {
             .map(|(path, text)| (path, Some(Arc::new(text))))
             .collect();
         Files {
-            texts: RefCell::new(texts),
-            bodies: RefCell::default(),
+            texts: Mutex::new(texts),
+            bodies: Mutex::default(),
         }
     }
 
     /// The text of a file.
     pub fn text(&self, path: &Path) -> Option<Arc<String>> {
-        self.texts
-            .borrow_mut()
+        if let Some(text) = locked(&self.texts).get(path) {
+            return text.clone();
+        }
+        let text = std::fs::read_to_string(path).ok().map(Arc::new);
+        locked(&self.texts)
             .entry(path.to_owned())
-            .or_insert_with(|| std::fs::read_to_string(path).ok().map(Arc::new))
+            .or_insert(text)
             .clone()
     }
 
-    /// Lets go of the files parsed so far.
-    pub(super) fn forget_parsed(&self) {
-        self.bodies.borrow_mut().clear();
+    /// Lets go of the parsed files of these documents.
+    pub(super) fn forget_parsed(&self, documents: &[&crate::model::Document]) {
+        let mut bodies = locked(&self.bodies);
+        for document in documents {
+            bodies.remove(&document.path);
+        }
     }
 
     /// A file in Terraform's native syntax, parsed.
-    fn body(&self, path: &Path) -> Option<Rc<Body>> {
-        if let Some(body) = self.bodies.borrow().get(path) {
+    fn body(&self, path: &Path) -> Option<Arc<Body>> {
+        if let Some(body) = locked(&self.bodies).get(path) {
             return body.clone();
         }
         let body = self
             .text(path)
             .and_then(|text| hcl::parse(&text))
-            .map(Rc::new);
-        self.bodies
-            .borrow_mut()
-            .insert(path.to_owned(), body.clone());
+            .map(Arc::new);
+        locked(&self.bodies).insert(path.to_owned(), body.clone());
         body
     }
 
@@ -227,6 +229,13 @@ impl Files {
             }
         }
     }
+}
+
+/// A cache, locked: what it holds stays whole whatever a thread that panicked was doing.
+fn locked<T>(cache: &Mutex<T>) -> MutexGuard<'_, T> {
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether a file is written in Terraform's JSON syntax.

@@ -27,6 +27,7 @@ use crate::model::{Document, Resource};
 use crate::rules::Rule;
 use generated::{in_source, is_generated};
 use plan::{Change, Planned, plan, users};
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -56,46 +57,85 @@ enum Written {
 
 /// Puts on every failing finding whose rule declares a fix the edits that make it hold.
 pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: &Files) {
-    let groups = Groups::new(inputs);
-    let mut plans: Vec<(usize, &Rule, Vec<Planned>)> = Vec::new();
-    for (index, finding) in findings.iter_mut().enumerate() {
+    let fixable = |finding: &Finding| {
         if finding.verdict != Verdict::Fail || finding.status != Status::Active {
-            continue;
+            return None;
         }
-        let Some((rule, spec)) = rules
+        rules
             .iter()
             .filter(|r| r.info.code == finding.rule.code)
             .find_map(|r| Some((r, r.fix.as_ref()?)))
-        else {
-            continue;
-        };
-        if is_generated(finding.document) {
+    };
+    for finding in findings.iter_mut() {
+        if let Some((rule, spec)) = fixable(finding)
+            && is_generated(finding.document)
+        {
             finding.fix = Some(in_source(finding, spec, &rule.parameters));
-            continue;
-        }
-        let group = groups.with(finding.document, files);
-        if let Ok(planned) = plan(files, &group, finding, spec, &rule.parameters) {
-            plans.push((index, rule, planned));
         }
     }
+    let groups = Groups::new(inputs);
+    let runs = groups.runs(findings);
+    let plans: Vec<(usize, &Rule, Vec<Planned>)> = runs
+        .par_iter()
+        .flat_map_iter(|(group, run)| {
+            let documents = groups.documents(*group);
+            let plans: Vec<_> = run
+                .clone()
+                .filter_map(|index| {
+                    let finding = &findings[index];
+                    let (rule, spec) = fixable(finding)?;
+                    if is_generated(finding.document) {
+                        return None;
+                    }
+                    let planned = plan(files, &documents, finding, spec, &rule.parameters).ok()?;
+                    Some((index, rule, planned))
+                })
+                .collect();
+            files.forget_parsed(&documents);
+            plans
+        })
+        .collect();
     let users = users(plans.iter().flat_map(|(_, _, planned)| planned));
-    let mut readers = HashMap::new();
-    for (index, rule, planned) in plans {
-        let finding = &findings[index];
-        let spec = rule.fix.as_ref().expect("planned from a fix");
-        let group = groups.with(finding.document, files);
-        let mut fix = edits(
-            files,
-            &group,
-            finding.resource,
-            &spec.title,
-            planned,
-            &users,
-            &mut readers,
-        );
-        if let Some(pin) = &spec.pin_web_identity {
-            fix = with_trust(fix, files, &group, finding, &spec.title, &pin.audience);
+    let mut plans = plans.into_iter().peekable();
+    let mut by_run = Vec::new();
+    for (group, run) in &runs {
+        let mut in_run = Vec::new();
+        while let Some(next) = plans.next_if(|(index, _, _)| run.contains(index)) {
+            in_run.push(next);
         }
+        by_run.push((*group, in_run));
+    }
+    let fixes: Vec<(usize, Option<Fix>)> = by_run
+        .into_par_iter()
+        .flat_map_iter(|(group, plans)| {
+            let documents = groups.documents(group);
+            let mut readers = HashMap::new();
+            let fixes: Vec<_> = plans
+                .into_iter()
+                .map(|(index, rule, planned)| {
+                    let finding = &findings[index];
+                    let spec = rule.fix.as_ref().expect("planned from a fix");
+                    let mut fix = edits(
+                        files,
+                        &documents,
+                        finding.resource,
+                        &spec.title,
+                        planned,
+                        &users,
+                        &mut readers,
+                    );
+                    if let Some(pin) = &spec.pin_web_identity {
+                        fix =
+                            with_trust(fix, files, &documents, finding, &spec.title, &pin.audience);
+                    }
+                    (index, fix)
+                })
+                .collect();
+            files.forget_parsed(&documents);
+            fixes
+        })
+        .collect();
+    for (index, fix) in fixes {
         findings[index].fix = fix;
     }
 }
@@ -103,8 +143,8 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
 /// The documents checked together, found by any of them.
 struct Groups<'i> {
     inputs: &'i Inputs,
-    group_of: HashMap<*const Document, usize>,
-    last: std::cell::Cell<Option<usize>>,
+    /// A document's group, by the document's address.
+    group_of: HashMap<usize, usize>,
 }
 
 impl<'i> Groups<'i> {
@@ -116,30 +156,39 @@ impl<'i> Groups<'i> {
             .flat_map(|(g, group)| {
                 group
                     .iter()
-                    .map(move |&d| (&inputs.documents[d] as *const Document, g))
+                    .map(move |&d| (address(&inputs.documents[d]), g))
             })
             .collect();
-        Groups {
-            inputs,
-            group_of,
-            last: std::cell::Cell::new(None),
-        }
+        Groups { inputs, group_of }
     }
 
-    /// The documents checked with `document`. Files parsed for another group are forgotten:
-    /// findings come group by group, and a large run holds one group's files at a time.
-    fn with(&self, document: &Document, files: &Files) -> Vec<&'i Document> {
-        let Some(&group) = self.group_of.get(&(document as *const Document)) else {
-            return Vec::new();
-        };
-        if self.last.replace(Some(group)) != Some(group) {
-            files.forget_parsed();
+    /// The findings in runs of one group each. Findings come group by group: a run's files are
+    /// parsed once, and a large check holds the parsed files of one run per thread.
+    fn runs(&self, findings: &[Finding]) -> Vec<(usize, Range<usize>)> {
+        let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
+        for (index, finding) in findings.iter().enumerate() {
+            let Some(&group) = self.group_of.get(&address(finding.document)) else {
+                continue;
+            };
+            match runs.last_mut() {
+                Some((last, run)) if *last == group && run.end == index => run.end += 1,
+                _ => runs.push((group, index..index + 1)),
+            }
         }
+        runs
+    }
+
+    /// The documents of a group.
+    fn documents(&self, group: usize) -> Vec<&'i Document> {
         self.inputs.modules[group]
             .iter()
             .map(|&i| &self.inputs.documents[i])
             .collect()
     }
+}
+
+fn address(document: &Document) -> usize {
+    std::ptr::from_ref(document) as usize
 }
 
 /// The edits of one finding's fix, at each value's origin where only failing attributes read it,

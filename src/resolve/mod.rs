@@ -20,6 +20,7 @@ mod types;
 
 use crate::load::LoadError;
 use crate::model::{Declared, Document, Kind};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tree::Tree;
@@ -73,8 +74,6 @@ pub fn resolve_fetching(
     add_context(documents, read, &mut resolved.notes);
     let groups = group(documents, &mut resolved.notes);
     let called = called_directories(documents, &groups);
-    let mut tree = Tree::default();
-    tree.fetcher = fetch::Fetcher::new(downloads);
     let mut roots = Vec::new();
     for group in groups {
         let first = &documents[group[0]];
@@ -90,13 +89,71 @@ pub fn resolve_fetching(
             }
             continue;
         }
-        let assigned = if first.path == Path::new("<stdin>") {
-            BTreeMap::new()
-        } else {
-            sources::variable_files(&directory, &mut resolved.errors)
-        };
-        roots.push(tree.add_root(group, directory, documents, assigned, &mut resolved.notes));
+        roots.push((group, directory));
     }
+    // Each root module is resolved on its own, its files moved out and back.
+    let fetcher = fetch::Fetcher::new(downloads).map(std::sync::Arc::new);
+    let mut slots: Vec<Option<Document>> = documents.drain(..).map(Some).collect();
+    let work: Vec<_> = roots
+        .into_iter()
+        .map(|(files, directory)| {
+            let own = files.iter().filter_map(|&i| slots[i].take()).collect();
+            (files, directory, own)
+        })
+        .collect();
+    let done: Vec<Root> = work
+        .into_par_iter()
+        .map(|(files, directory, own)| resolve_root(files, directory, own, fetcher.clone()))
+        .collect();
+    for root in done {
+        let mut module = root.files.clone();
+        let mut own = root.documents.into_iter();
+        for (&i, document) in root.files.iter().zip(own.by_ref()) {
+            slots[i] = Some(document);
+        }
+        for document in own {
+            module.push(slots.len());
+            slots.push(Some(document));
+        }
+        resolved.modules.push(module);
+        resolved.errors.extend(root.errors);
+        resolved.notes.extend(root.notes);
+        resolved.unread.extend(root.unread);
+    }
+    documents.extend(slots.into_iter().flatten());
+    context_last(documents, &mut resolved.modules);
+    resolved.modules.sort();
+    resolved
+}
+
+/// One root module, resolved: its files then those of the modules it calls.
+struct Root {
+    /// Where its own files were in the documents.
+    files: Vec<usize>,
+    documents: Vec<Document>,
+    errors: Vec<LoadError>,
+    notes: Vec<String>,
+    unread: Vec<Unread>,
+}
+
+/// Reads the modules a root module calls and evaluates the templates of every instance.
+fn resolve_root(
+    files: Vec<usize>,
+    directory: PathBuf,
+    mut documents: Vec<Document>,
+    fetcher: Option<std::sync::Arc<fetch::Fetcher>>,
+) -> Root {
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    let assigned = if documents[0].path == Path::new("<stdin>") {
+        BTreeMap::new()
+    } else {
+        sources::variable_files(&directory, &mut errors)
+    };
+    let mut tree = Tree::default();
+    tree.fetcher = fetcher;
+    let own = (0..documents.len()).collect();
+    tree.add_root(own, directory, &mut documents, assigned, &mut notes);
     for (at, instance) in tree.instances.iter().enumerate() {
         let names = tree.view(at);
         for &i in &instance.documents {
@@ -111,18 +168,13 @@ pub fn resolve_fetching(
             );
         }
     }
-    // A root module is checked with every module it calls.
-    for instances in roots {
-        let module = tree.instances[instances]
-            .iter()
-            .flat_map(|instance| instance.documents.iter().copied())
-            .collect();
-        resolved.modules.push(module);
+    Root {
+        files,
+        documents,
+        errors,
+        notes,
+        unread: tree.unread,
     }
-    resolved.unread = tree.unread;
-    context_last(documents, &mut resolved.modules);
-    resolved.modules.sort();
-    resolved
 }
 
 /// A file that is part of its directory's module: `*.tf` and `*.tf.json` (CDKTF's `cdk.tf.json`

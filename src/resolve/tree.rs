@@ -51,7 +51,7 @@ pub(super) struct Tree {
     /// The module calls whose code could not be read.
     pub unread: Vec<super::Unread>,
     /// Where sources that are neither local nor downloaded come from, if they are fetched.
-    pub fetcher: Option<super::fetch::Fetcher>,
+    pub fetcher: Option<std::sync::Arc<super::fetch::Fetcher>>,
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
@@ -183,7 +183,7 @@ impl Instance {
 
 impl Tree {
     /// Adds a root module and, recursively, the modules it calls; their files are appended to
-    /// `documents`. Returns the instances added: the root, then the modules under it.
+    /// `documents`.
     pub fn add_root(
         &mut self,
         files: Vec<usize>,
@@ -191,7 +191,7 @@ impl Tree {
         documents: &mut Vec<Document>,
         assigned: BTreeMap<String, (Value, PathBuf)>,
         notes: &mut Vec<String>,
-    ) -> std::ops::Range<usize> {
+    ) {
         let root = self.instances.len();
         self.instances.push(Instance::new(
             String::new(),
@@ -202,7 +202,6 @@ impl Tree {
         ));
         let downloaded = downloaded_modules(&directory);
         self.add_children(root, documents, &downloaded, &mut vec![directory], notes);
-        root..self.instances.len()
     }
 
     fn add_children(
@@ -239,7 +238,7 @@ impl Tree {
                 &call_key,
                 downloaded,
             );
-            let directory = match (found, &self.fetcher) {
+            let directory = match (found, self.fetcher.as_deref()) {
                 (Some(directory), _) => directory,
                 (None, fetcher) => {
                     let source = body.get("source").and_then(Value::as_str).unwrap_or("?");

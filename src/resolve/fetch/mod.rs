@@ -13,9 +13,9 @@ mod version;
 use config::CliConfig;
 use http::{Http, shown};
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use version::{Constraint, Version};
 
 /// The most a registry answer (discovery, versions) may hold.
@@ -58,7 +58,7 @@ pub(crate) struct Fetcher {
     offline: bool,
     config: Result<CliConfig, String>,
     http: Http,
-    fetched: RefCell<HashMap<(String, String), Result<PathBuf, String>>>,
+    fetched: Mutex<HashMap<(String, String), Result<PathBuf, String>>>,
 }
 
 impl Fetcher {
@@ -71,7 +71,7 @@ impl Fetcher {
             offline: downloads == Downloads::Offline,
             config: CliConfig::from_environment(),
             http: Http::new(),
-            fetched: RefCell::default(),
+            fetched: Mutex::default(),
         })
     }
 
@@ -79,12 +79,13 @@ impl Fetcher {
     /// the cache.
     pub(crate) fn module(&self, source: &str, version: Option<&str>) -> Result<PathBuf, String> {
         let key = (source.to_owned(), version.unwrap_or_default().to_owned());
-        if let Some(done) = self.fetched.borrow().get(&key) {
-            return done.clone();
-        }
-        let found = self.fetch(source, version);
-        self.fetched.borrow_mut().insert(key, found.clone());
-        found
+        // Held while fetching: root modules resolved at once that call the same source wait
+        // for one download into the cache, not race to write it.
+        let mut fetched = self.fetched.lock().unwrap_or_else(|e| e.into_inner());
+        fetched
+            .entry(key)
+            .or_insert_with(|| self.fetch(source, version))
+            .clone()
     }
 
     fn fetch(&self, source: &str, version: Option<&str>) -> Result<PathBuf, String> {

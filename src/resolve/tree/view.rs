@@ -100,8 +100,8 @@ impl View<'_> {
     }
 }
 
-/// What the expressions of all the inputs may build, in [`Names::spend`] units: real
-/// configurations build a few thousand values.
+/// What the expressions of one root module and the modules it calls may build, in
+/// [`Names::spend`] units: real configurations build a few thousand values.
 const BUDGET: usize = 4_000_000;
 
 impl Names for View<'_> {
