@@ -29,7 +29,7 @@ use generated::{in_source, is_generated};
 use plan::{Change, Planned, plan, users};
 use rayon::prelude::*;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -74,47 +74,37 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
         }
     }
     let groups = Groups::new(inputs);
-    let runs = groups.runs(findings);
-    let plans: Vec<(usize, &Rule, Vec<Planned>)> = runs
-        .par_iter()
-        .flat_map_iter(|(group, run)| {
-            let documents = groups.documents(*group);
-            let plans: Vec<_> = run
-                .clone()
+    let mut by_group: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        if fixable(finding).is_some()
+            && !is_generated(finding.document)
+            && let Some(group) = groups.of(finding.document)
+        {
+            by_group.entry(group).or_default().push(index);
+        }
+    }
+    // Group by group, each file parsed once; a large check holds one group's parsed files per
+    // thread.
+    let fixes: Vec<(usize, Option<Fix>)> = by_group
+        .into_par_iter()
+        .flat_map_iter(|(group, indices)| {
+            let documents = groups.documents(group);
+            let plans: Vec<_> = indices
+                .into_iter()
                 .filter_map(|index| {
                     let finding = &findings[index];
                     let (rule, spec) = fixable(finding)?;
-                    if is_generated(finding.document) {
-                        return None;
-                    }
                     let planned = plan(files, &documents, finding, spec, &rule.parameters).ok()?;
-                    Some((index, rule, planned))
+                    Some((index, spec, planned))
                 })
                 .collect();
-            files.forget_parsed(&documents);
-            plans
-        })
-        .collect();
-    let users = users(plans.iter().flat_map(|(_, _, planned)| planned));
-    let mut plans = plans.into_iter().peekable();
-    let mut by_run = Vec::new();
-    for (group, run) in &runs {
-        let mut in_run = Vec::new();
-        while let Some(next) = plans.next_if(|(index, _, _)| run.contains(index)) {
-            in_run.push(next);
-        }
-        by_run.push((*group, in_run));
-    }
-    let fixes: Vec<(usize, Option<Fix>)> = by_run
-        .into_par_iter()
-        .flat_map_iter(|(group, plans)| {
-            let documents = groups.documents(group);
+            // A name is the fixes' alone when only the attributes fixed here read it.
+            let users = users(plans.iter().flat_map(|(_, _, planned)| planned));
             let mut readers = HashMap::new();
             let fixes: Vec<_> = plans
                 .into_iter()
-                .map(|(index, rule, planned)| {
+                .map(|(index, spec, planned)| {
                     let finding = &findings[index];
-                    let spec = rule.fix.as_ref().expect("planned from a fix");
                     let mut fix = edits(
                         files,
                         &documents,
@@ -162,20 +152,9 @@ impl<'i> Groups<'i> {
         Groups { inputs, group_of }
     }
 
-    /// The findings in runs of one group each. Findings come group by group: a run's files are
-    /// parsed once, and a large check holds the parsed files of one run per thread.
-    fn runs(&self, findings: &[Finding]) -> Vec<(usize, Range<usize>)> {
-        let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
-        for (index, finding) in findings.iter().enumerate() {
-            let Some(&group) = self.group_of.get(&address(finding.document)) else {
-                continue;
-            };
-            match runs.last_mut() {
-                Some((last, run)) if *last == group && run.end == index => run.end += 1,
-                _ => runs.push((group, index..index + 1)),
-            }
-        }
-        runs
+    /// The group a document is checked in.
+    fn of(&self, document: &Document) -> Option<usize> {
+        self.group_of.get(&address(document)).copied()
     }
 
     /// The documents of a group.

@@ -150,17 +150,7 @@ fn jsonencode(args: &[Value]) -> Result<Value, String> {
 /// Writes `value` as JSON with its `${…}` tokens raw: also an HCL expression for the value.
 pub(crate) fn encode(value: &Value, out: &mut String) {
     match value {
-        Value::String(text) => {
-            out.push('"');
-            let mut at = 0;
-            for span in crate::expr::template_spans(text) {
-                push_escaped(&text[at..span.start], out);
-                out.push_str(&text[span.clone()]);
-                at = span.end;
-            }
-            push_escaped(&text[at..], out);
-            out.push('"');
-        }
+        Value::String(text) => encode_string(text, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -177,7 +167,7 @@ pub(crate) fn encode(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                encode(&Value::String(key.clone()), out);
+                encode_string(key, out);
                 out.push(':');
                 encode(member, out);
             }
@@ -187,9 +177,33 @@ pub(crate) fn encode(value: &Value, out: &mut String) {
     }
 }
 
+fn encode_string(text: &str, out: &mut String) {
+    out.push('"');
+    let mut at = 0;
+    for span in crate::expr::template_spans(text) {
+        push_escaped(&text[at..span.start], out);
+        out.push_str(&text[span.clone()]);
+        at = span.end;
+    }
+    push_escaped(&text[at..], out);
+    out.push('"');
+}
+
+/// `text` as inside a JSON string, escaped as serde_json escapes it.
 fn push_escaped(text: &str, out: &mut String) {
-    let quoted = Value::String(text.to_owned()).to_string();
-    out.push_str(&quoted[1..quoted.len() - 1]);
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
 }
 
 fn tostring(args: &[Value]) -> Result<Value, String> {
@@ -620,6 +634,17 @@ mod tests {
             Ok(json!("fd00:fd12:3456:7800:a200::/72"))
         );
         assert!(call("cidrsubnet", json!(["10.0.0.0/24", 4, 16])).is_err());
+    }
+
+    #[test]
+    fn jsonencode_escapes_strings_as_serde_json_does() {
+        let text: String = (0u32..0x80)
+            .filter_map(char::from_u32)
+            .chain("é\u{2028}😀".chars())
+            .collect();
+        let mut out = String::new();
+        super::push_escaped(&text, &mut out);
+        assert_eq!(format!("\"{out}\""), Value::String(text).to_string());
     }
 
     #[test]

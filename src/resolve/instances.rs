@@ -23,6 +23,7 @@ pub(super) fn evaluate_resources(
     let blocks = std::mem::take(&mut document.resources);
     let mut made = Vec::new();
     for block in blocks {
+        let mut alike = Evaluations::new();
         match instance_keys(
             block.values.get("count"),
             block.values.get("for_each"),
@@ -46,12 +47,19 @@ pub(super) fn evaluate_resources(
                     outer: names,
                     binding: Binding::Instance(key),
                 };
-                evaluate_values(&mut instance, &names, module, foreign, &mut made);
+                evaluate_values(
+                    &mut instance,
+                    &names,
+                    module,
+                    foreign,
+                    &mut made,
+                    &mut alike,
+                );
                 instance
             })),
             None => {
                 let mut block = block;
-                evaluate_values(&mut block, names, module, foreign, &mut made);
+                evaluate_values(&mut block, names, module, foreign, &mut made, &mut alike);
                 document.resources.push(block);
             }
         }
@@ -113,12 +121,17 @@ pub(super) fn instance_keys(
     (keys.len() <= MAX_INSTANCES).then_some(keys)
 }
 
+/// The templates of one block evaluated so far, by text, with what they read (`None`: left as
+/// written). One that reads neither `each` nor `count` gives every instance the same value.
+type Evaluations = HashMap<String, Option<(Value, Vec<Hop>)>>;
+
 fn evaluate_values(
     resource: &mut Resource,
     names: &dyn Names,
     module: &str,
     foreign: &RefCell<HashMap<String, String>>,
     expanded: &mut dynamic::Made,
+    alike: &mut Evaluations,
 ) {
     let mut read_at: Vec<(String, Vec<Hop>)> = Vec::new();
     if dynamic::has_dynamic(&resource.values) {
@@ -147,12 +160,24 @@ fn evaluate_values(
         if !worth_evaluating(text) || crate::pointer::is_prefix("/depends_on", at) {
             return;
         }
-        let read = RefCell::default();
-        if let Ok(evaluated) = evaluate_string_reading(text, names, &read)
-            && evaluated.value != *leaf
-        {
-            *leaf = evaluated.value;
-            read_at.push((at.to_owned(), read.into_inner()));
+        let same_for_every_instance = !text.contains("each") && !text.contains("count");
+        let evaluated = match alike.get(text.as_str()) {
+            Some(done) if same_for_every_instance => done.clone(),
+            _ => {
+                let read = RefCell::default();
+                let done = evaluate_string_reading(text, names, &read)
+                    .ok()
+                    .filter(|evaluated| evaluated.value.as_str() != Some(text.as_str()))
+                    .map(|evaluated| (evaluated.value, read.into_inner()));
+                if same_for_every_instance {
+                    alike.insert(text.clone(), done.clone());
+                }
+                done
+            }
+        };
+        if let Some((value, read)) = evaluated {
+            *leaf = value;
+            read_at.push((at.to_owned(), read));
         }
     });
     if read_at.is_empty() {
