@@ -31,8 +31,7 @@ pub fn template_spans(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut at = 0;
-    while let Some(found) = text[at..].find("${") {
-        let start = at + found;
+    while let Some(start) = opening(bytes, at) {
         if start > 0 && bytes[start - 1] == b'$' {
             at = start + 2;
             continue;
@@ -46,6 +45,19 @@ pub fn template_spans(text: &str) -> Vec<Range<usize>> {
         }
     }
     spans
+}
+
+/// Where the next `${` from `from` is: a scan for `$`, which most text does not hold.
+fn opening(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(dollar) = bytes.get(at..)?.iter().position(|&b| b == b'$') {
+        let start = at + dollar;
+        if bytes.get(start + 1) == Some(&b'{') {
+            return Some(start);
+        }
+        at = start + 1;
+    }
+    None
 }
 
 /// The offset just past the `}` that closes an expression whose body starts at `from`.

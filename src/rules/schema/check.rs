@@ -25,6 +25,8 @@ pub struct Path {
     pub text: String,
     /// Parsed.
     pub query: JpQuery,
+    /// As users read attribute names (see [`Path::display`]).
+    shown: String,
 }
 
 impl Path {
@@ -33,20 +35,22 @@ impl Path {
             let (shown, reason) = (elide(text, 60), elide(&e.to_string(), 200));
             format!("invalid JSONPath `{shown}`: {reason}")
         })?;
-        Ok(Path {
-            text: text.to_owned(),
-            query,
-        })
-    }
-
-    /// The path as users read attribute names: `$.a..b[*]` → `a.b`.
-    pub fn display(&self) -> String {
-        self.text
+        let shown = text
             .trim_start_matches('$')
             .replace("[*]", "")
             .replace("..", ".")
             .trim_start_matches('.')
-            .to_owned()
+            .to_owned();
+        Ok(Path {
+            text: text.to_owned(),
+            query,
+            shown,
+        })
+    }
+
+    /// The path as users read attribute names: `$.a..b[*]` → `a.b`.
+    pub fn display(&self) -> &str {
+        &self.shown
     }
 
     /// The name the step right after the fixed part searches descendants for (`..subnet_ids`).
