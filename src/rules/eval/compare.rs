@@ -47,7 +47,7 @@ impl<'a> Scope<'_, 'a> {
             match op {
                 Op::Exists(false) => return Outcome::Pass(Vec::new()),
                 Op::Count(bound) if !here.unknown_below(&path.static_prefix()) => {
-                    return self.count(bound, &[], here, &path.display());
+                    return self.count(bound, &[], here, path.display());
                 }
                 _ => {}
             }
@@ -57,14 +57,14 @@ impl<'a> Scope<'_, 'a> {
                     here.qualified(path.display().trim_end_matches(".*")),
                     re.as_str()
                 ),
-                None => format!("`{}` is not set", here.qualified(&path.display())),
+                None => format!("`{}` is not set", here.qualified(path.display())),
             };
             return here.absent(
                 path,
                 format!("{missing}; expected {}", self.expectation(op)),
             );
         }
-        self.compare(op, &present, here, &path.display())
+        self.compare(op, &present, here, path.display())
     }
 
     /// Applies an operator to present nodes.

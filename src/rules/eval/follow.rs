@@ -77,7 +77,7 @@ impl<'a> Scope<'_, 'a> {
             open: open_values,
             notes,
             steps,
-        } = tally(&reach.instances, distinct, &counted);
+        } = tally(&reach.instances, distinct, counted);
         reach.notes.extend(notes);
         let trace: Vec<Step<'a>> = reach.trace.drain(..).chain(steps).collect();
         let note = |message: String| Note {

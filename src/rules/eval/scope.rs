@@ -117,7 +117,7 @@ impl<'v, 'a> Here<'v, 'a> {
         if self.unknown_below(&prefix) {
             Outcome::Undetermined(vec![self.note(format!(
                 "`{}` is known only after apply",
-                self.qualified(&path.display())
+                self.qualified(path.display())
             ))])
         } else if let Some((at, expression)) =
             super::hidden::expression_on_the_way(self.value, path)
@@ -125,7 +125,7 @@ impl<'v, 'a> Here<'v, 'a> {
             let hidden = self.at(self.value.pointer(&at).unwrap_or(self.value), &at);
             Outcome::Undetermined(vec![hidden.note(format!(
                 "`{}` cannot be told: {}",
-                self.qualified(&path.display()),
+                self.qualified(path.display()),
                 unevaluated(&expression)
             ))])
         } else {
@@ -325,7 +325,7 @@ impl<'a> Scope<'_, 'a> {
         {
             return Outcome::Undetermined(vec![here.note(format!(
                 "`{}` cannot be told: {}",
-                here.qualified(&path.display()),
+                here.qualified(path.display()),
                 unevaluated(&expression)
             ))]);
         }
@@ -361,7 +361,7 @@ impl<'a> Scope<'_, 'a> {
             // Every one of none holds: nothing selected has nothing to violate.
             Quantifier::Every if outcomes.is_empty() => Outcome::Pass(vec![here.note(format!(
                 "no entry of `{}` is one the rule checks",
-                here.qualified(&path.display())
+                here.qualified(path.display())
             ))]),
             Quantifier::Every => Outcome::all(outcomes),
             Quantifier::Some if outcomes.is_empty() => Outcome::Fail(vec![
@@ -380,7 +380,7 @@ impl<'a> Scope<'_, 'a> {
     ) -> Outcome<'a> {
         let nodes = select(path, here.value);
         let Some((at, value)) = nodes.into_iter().find(|(_, v)| !v.is_null()) else {
-            let named = here.qualified(&path.display());
+            let named = here.qualified(path.display());
             return here.absent(path, format!("`{named}` is not set; expected a document"));
         };
         let node = here.at(value, &at);
