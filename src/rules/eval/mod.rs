@@ -12,6 +12,7 @@ mod hidden;
 pub(crate) mod outcome;
 mod schedule;
 mod scope;
+mod select;
 mod values;
 
 use super::index::ModuleIndex;

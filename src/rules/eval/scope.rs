@@ -1,6 +1,7 @@
 //! Where a check stands while it runs, and the checks that move it: `each`/`some`, `decode`.
 
 use super::outcome::{Note, Outcome};
+pub(crate) use super::select::{Node, select};
 use super::values::{attribute_name, is_unknown, under, unevaluated};
 use crate::model::{REDACTED, Resource};
 use crate::rules::decode;
@@ -140,67 +141,6 @@ impl<'v, 'a> Here<'v, 'a> {
             context => format!("{context}.{path}"),
         }
     }
-}
-
-/// A selected node: its pointer relative to `$`, and its value.
-pub(crate) type Node<'v> = (String, &'v Value);
-
-/// The nodes a JSONPath selects, with their pointers.
-pub(crate) fn select<'v>(path: &Path, value: &'v Value) -> Vec<Node<'v>> {
-    jsonpath_rust::query::js_path_process(&path.query, value)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|found| Some((pointer_of(&found.path)?, found.val)))
-        .collect()
-}
-
-/// The JSON pointer of an RFC 9535 normalized path: `$['a'][0]` → `/a/0`.
-fn pointer_of(normalized: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut chars = normalized.strip_prefix('$')?.chars();
-    while let Some(open) = chars.next() {
-        if open != '[' {
-            return None;
-        }
-        match chars.next()? {
-            '\'' => {
-                let mut name = String::new();
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        '\\' => name.push(match chars.next()? {
-                            'b' => '\u{8}',
-                            'f' => '\u{c}',
-                            'n' => '\n',
-                            'r' => '\r',
-                            't' => '\t',
-                            'u' => {
-                                let hex: String = chars.by_ref().take(4).collect();
-                                char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
-                            }
-                            escaped => escaped,
-                        }),
-                        c => name.push(c),
-                    }
-                }
-                out = crate::pointer::join(&out, &name);
-                if chars.next()? != ']' {
-                    return None;
-                }
-            }
-            digit => {
-                let mut index = String::from(digit);
-                loop {
-                    match chars.next()? {
-                        ']' => break,
-                        c => index.push(c),
-                    }
-                }
-                out = crate::pointer::join_index(&out, index.parse().ok()?);
-            }
-        }
-    }
-    Some(out)
 }
 
 /// Arrays stand for their elements: `scan_on_push` may be under a block written as an object
@@ -407,35 +347,5 @@ impl<'a> Scope<'_, 'a> {
                 Outcome::Undetermined(vec![node.note(format!("`{}` {reason}", node.name()))])
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalized_paths_become_pointers() {
-        assert_eq!(pointer_of("$").as_deref(), Some(""));
-        assert_eq!(
-            pointer_of(r"$['a'][0]['b\'c']['x/y~']").as_deref(),
-            Some("/a/0/b'c/x~1y~0")
-        );
-        assert_eq!(pointer_of(r"$['\u000a']").as_deref(), Some("/\n"));
-        assert_eq!(pointer_of("$['open"), None);
-    }
-
-    #[test]
-    fn selections_carry_their_pointers() {
-        let path = Path::parse("$..scan_on_push").unwrap();
-        let value = serde_json::json!({"image_scanning_configuration": [{"scan_on_push": true}]});
-        let nodes = select(&path, &value);
-        assert_eq!(
-            nodes,
-            vec![(
-                "/image_scanning_configuration/0/scan_on_push".to_owned(),
-                &Value::Bool(true)
-            )]
-        );
     }
 }
