@@ -253,31 +253,43 @@ fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<St
         .filter(|d| is_module_file(d))
         .filter_map(|d| d.path.parent().map(Path::to_owned))
         .collect();
-    for directory in directories {
-        let listed = std::fs::read_dir(readable(&directory));
-        let mut siblings: Vec<PathBuf> = listed
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-            .filter_map(|entry| {
-                let name = entry.file_name().into_string().ok()?;
-                (name.ends_with(".tf.json") || name.ends_with(".tf")).then(|| directory.join(name))
-            })
-            .filter(|path| !named.contains(path.as_path()))
-            .collect();
-        siblings.sort();
-        for path in siblings {
-            match crate::load::load_file(&path) {
-                Ok(mut document) if is_module_file(&document) => {
-                    document.context = true;
-                    documents.push(document);
-                }
-                Ok(_) => {}
-                Err(error) => notes.push(format!(
-                    "{error}: the other files of its directory are checked without it"
-                )),
-            }
+    // Directories are listed and read at once; what they add keeps the directories' order.
+    let added: Vec<Vec<Result<Document, String>>> = directories
+        .into_par_iter()
+        .map(|directory| {
+            let listed = std::fs::read_dir(readable(&directory));
+            let mut siblings: Vec<PathBuf> = listed
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+                .filter_map(|entry| {
+                    let name = entry.file_name().into_string().ok()?;
+                    (name.ends_with(".tf.json") || name.ends_with(".tf"))
+                        .then(|| directory.join(name))
+                })
+                .filter(|path| !named.contains(path.as_path()))
+                .collect();
+            siblings.sort();
+            siblings
+                .into_iter()
+                .filter_map(|path| match crate::load::load_file(&path) {
+                    Ok(mut document) if is_module_file(&document) => {
+                        document.context = true;
+                        Some(Ok(document))
+                    }
+                    Ok(_) => None,
+                    Err(error) => Some(Err(format!(
+                        "{error}: the other files of its directory are checked without it"
+                    ))),
+                })
+                .collect()
+        })
+        .collect();
+    for result in added.into_iter().flatten() {
+        match result {
+            Ok(document) => documents.push(document),
+            Err(note) => notes.push(note),
         }
     }
 }
@@ -308,9 +320,17 @@ fn group(documents: &[Document], notes: &mut Vec<String>) -> Vec<Vec<usize>> {
             _ => modules.push(vec![i]),
         }
     }
-    for (directory, files) in by_directory {
-        match twice_declared(documents, &files) {
-            Some(name) if files.len() > 1 => {
+    // Each directory's names are gathered at once: a large run has thousands.
+    let checked: Vec<(PathBuf, Vec<usize>, Option<String>)> = by_directory
+        .into_par_iter()
+        .map(|(directory, files)| {
+            let twice = twice_declared(documents, &files).filter(|_| files.len() > 1);
+            (directory, files, twice)
+        })
+        .collect();
+    for (directory, files, twice) in checked {
+        match twice {
+            Some(name) => {
                 notes.push(format!(
                     "{} declare `{name}` more than once, so they are not one Terraform module; each file is checked alone",
                     if directory.as_os_str().is_empty() { "the files of the current directory".to_owned() } else { format!("the files in {}", directory.display()) },
@@ -322,7 +342,7 @@ fn group(documents: &[Document], notes: &mut Vec<String>) -> Vec<Vec<usize>> {
                         .map(|i| vec![i]),
                 );
             }
-            _ => modules.push(files),
+            None => modules.push(files),
         }
     }
     modules.sort();
