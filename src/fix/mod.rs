@@ -66,35 +66,30 @@ pub fn attach(findings: &mut [Finding], rules: &[Rule], inputs: &Inputs, files: 
             .filter(|r| r.info.code == finding.rule.code)
             .find_map(|r| Some((r, r.fix.as_ref()?)))
     };
-    for finding in findings.iter_mut() {
-        if let Some((rule, spec)) = fixable(finding)
-            && is_generated(finding.document)
-        {
-            finding.fix = Some(in_source(finding, spec, &rule.parameters));
-        }
-    }
     let groups = Groups::new(inputs);
-    let mut by_group: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (index, finding) in findings.iter().enumerate() {
-        if fixable(finding).is_some()
-            && !is_generated(finding.document)
-            && let Some(group) = groups.of(finding.document)
-        {
-            by_group.entry(group).or_default().push(index);
+    let mut by_group: BTreeMap<usize, Vec<(usize, &Rule)>> = BTreeMap::new();
+    for (index, finding) in findings.iter_mut().enumerate() {
+        let Some((rule, spec)) = fixable(finding) else {
+            continue;
+        };
+        if is_generated(finding.document) {
+            finding.fix = Some(in_source(finding, spec, &rule.parameters));
+        } else if let Some(group) = groups.of(finding.document) {
+            by_group.entry(group).or_default().push((index, rule));
         }
     }
     // Group by group, each file parsed once; a large check holds one group's parsed files per
     // thread.
     let fixes: Vec<(usize, Option<Fix>)> = by_group
         .into_par_iter()
-        .flat_map_iter(|(group, indices)| {
+        .flat_map_iter(|(group, fixing)| {
             let documents = groups.documents(group);
-            let plans: Vec<_> = indices
+            let plans: Vec<_> = fixing
                 .into_iter()
-                .filter_map(|index| {
-                    let finding = &findings[index];
-                    let (rule, spec) = fixable(finding)?;
-                    let planned = plan(files, &documents, finding, spec, &rule.parameters).ok()?;
+                .filter_map(|(index, rule)| {
+                    let spec = rule.fix.as_ref()?;
+                    let planned =
+                        plan(files, &documents, &findings[index], spec, &rule.parameters).ok()?;
                     Some((index, spec, planned))
                 })
                 .collect();
@@ -166,6 +161,7 @@ impl<'i> Groups<'i> {
     }
 }
 
+/// A document's identity: where it is in memory.
 fn address(document: &Document) -> usize {
     std::ptr::from_ref(document) as usize
 }
