@@ -43,6 +43,15 @@ impl Values {
         }
     }
 
+    /// Reads the values without keeping them parsed: what one check reads of a resource does
+    /// not stay for the rest of the run.
+    pub fn read<R>(&self, read: impl FnOnce(&Value) -> R) -> R {
+        match self.parsed.get() {
+            Some(value) => read(value),
+            None => read(&self.parse()),
+        }
+    }
+
     /// Where in the document's text the values are, when they are read from it.
     pub fn text_range(&self) -> Option<Range<usize>> {
         self.source.as_ref().map(|(_, range)| range.clone())
@@ -161,6 +170,17 @@ mod tests {
         assert_eq!(*values, serde_json::json!({"a": [1, "x"]}));
         let none = Values::in_text(text, 36..40);
         assert_eq!(*none, serde_json::json!({}));
+    }
+
+    #[test]
+    fn values_read_once_are_not_kept_parsed() {
+        let text = Arc::new(r#"{"values": {"a": [1, "x"]}}"#.to_owned());
+        let values = Values::in_text(text, 11..26);
+        assert_eq!(values.read(|v| v["a"][1].clone()), "x");
+        assert!(!values.is_parsed());
+        let _ = values.get("a");
+        assert!(values.is_parsed());
+        assert_eq!(values.read(|v| v["a"][0].clone()), 1);
     }
 
     #[test]

@@ -204,8 +204,14 @@ impl<'a> Scope<'_, 'a> {
             }
             Comparison::GlobCovers(path) => {
                 let pattern = value.as_str().unwrap_or_default();
-                let covered = select(path, &self.subject.values);
-                match covered.first().and_then(|(_, v)| v.as_str()) {
+                let covered = self.subject.values.read(|values| {
+                    let covered = select(path, values);
+                    covered
+                        .first()
+                        .and_then(|(_, v)| v.as_str())
+                        .map(str::to_owned)
+                });
+                match covered.as_deref() {
                     _ if pattern == "*" => true,
                     Some(name) if !is_expression(name) => {
                         crate::text::ecr_filter_covers(pattern, name)

@@ -170,11 +170,13 @@ impl<'a> Scope<'_, 'a> {
         );
         let incoming = self.index.incoming(key, || self.incoming(types, via));
         let subject = self.subject;
-        let named: ahash::AHashSet<usize> = NAMING_ATTRIBUTES
-            .iter()
-            .filter_map(|key| subject.values.get(key)?.as_str())
-            .flat_map(|text| incoming.by_name.get(text).into_iter().flatten().copied())
-            .collect();
+        let named: ahash::AHashSet<usize> = subject.values.read(|values| {
+            NAMING_ATTRIBUTES
+                .iter()
+                .filter_map(|key| values.get(key)?.as_str())
+                .flat_map(|text| incoming.by_name.get(text).into_iter().flatten().copied())
+                .collect()
+        });
         let mut connected = named.clone();
         connected.extend(
             incoming

@@ -271,10 +271,13 @@ impl<'a> Scope<'_, 'a> {
         key: Option<&str>,
     ) -> Result<Vec<Instance<'a>>, String> {
         let address = &resource.address;
-        let unexpanded = ["count", "for_each"]
-            .into_iter()
-            .find_map(|meta| Some((meta, resource.values.get(meta)?)))
-            .filter(|_| self.index.is_configuration() && address.index.is_none());
+        let unexpanded = (self.index.is_configuration() && address.index.is_none())
+            .then(|| {
+                ["count", "for_each"]
+                    .into_iter()
+                    .find_map(|meta| Some((meta, resource.values.get(meta)?)))
+            })
+            .flatten();
         match (unexpanded, key) {
             (Some((meta, value)), None) => Err(format!(
                 "the `{meta}` of {address} is {value}, which payplat cannot evaluate"
