@@ -13,11 +13,11 @@ use crate::expr;
 use crate::locate::Span;
 use crate::model::{Action, Address, Declaration, Declared, Ignore, Mode, Resource};
 use crate::pointer;
+use ahash::AHashMap;
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// What a `.tf` file declares.
 pub(super) struct Parsed {
@@ -25,7 +25,7 @@ pub(super) struct Parsed {
     pub declarations: Vec<Declaration>,
     pub module_count: usize,
     /// The span of every pointer the model uses.
-    pub spans: HashMap<String, Span>,
+    pub spans: AHashMap<String, Span>,
 }
 
 /// How deeply blocks and expressions may nest: real configurations nest a few levels, and the
@@ -51,13 +51,13 @@ pub(super) fn load(text: &str) -> Result<Parsed, (usize, Problem)> {
     })?;
     let mut reader = Reader {
         text,
-        spans: HashMap::new(),
+        spans: AHashMap::new(),
     };
     let mut parsed = Parsed {
         resources: Vec::new(),
         declarations: Vec::new(),
         module_count: 0,
-        spans: HashMap::new(),
+        spans: AHashMap::new(),
     };
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -225,7 +225,7 @@ fn resource(
 /// Turns bodies and expressions into JSON, recording where each pointer's source is.
 struct Reader<'t> {
     text: &'t str,
-    spans: HashMap<String, Span>,
+    spans: AHashMap<String, Span>,
 }
 
 impl Reader<'_> {

@@ -344,7 +344,7 @@ pub struct Document {
     pub context: bool,
     /// Where each pointer's source is, for a form that is not JSON (`.tf`): known when it was
     /// read. A JSON document is located on demand, by scanning its text.
-    pub spans: Option<std::collections::HashMap<String, crate::locate::Span>>,
+    pub spans: Option<ahash::AHashMap<String, crate::locate::Span>>,
     /// Blocks a `dynamic` block made, each with where its `content` is written: a pointer into
     /// a made block is located at the content it was made from.
     pub made: Vec<(String, String)>,

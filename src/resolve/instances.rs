@@ -29,34 +29,45 @@ pub(super) fn evaluate_resources(
             block.values.get("for_each"),
             names,
         ) {
-            Some(keys) => document.resources.extend(keys.into_iter().map(|key| {
-                let mut instance = block.clone();
-                if let Value::Object(members) = &mut *instance.values {
+            Some(keys) => {
+                let mut block = block;
+                if let Value::Object(members) = &mut *block.values {
                     members.remove("count");
                     members.remove("for_each");
                 }
-                let address = &block.address;
-                instance.address = Address::new(
-                    address.module().map(str::to_owned),
-                    address.mode,
-                    address.resource_type(),
-                    address.name(),
-                    Some(key.index()),
-                );
-                let names = Scoped {
-                    outer: names,
-                    binding: Binding::Instance(key),
-                };
-                evaluate_values(
-                    &mut instance,
-                    &names,
-                    module,
-                    foreign,
-                    &mut made,
-                    &mut alike,
-                );
-                instance
-            })),
+                let base = block.address.clone();
+                let last = keys.len().saturating_sub(1);
+                let mut block = Some(block);
+                for (i, key) in keys.into_iter().enumerate() {
+                    // The last instance is the block itself: one copy fewer.
+                    let copy = if i == last {
+                        block.take()
+                    } else {
+                        block.clone()
+                    };
+                    let Some(mut instance) = copy else { break };
+                    instance.address = Address::new(
+                        base.module().map(str::to_owned),
+                        base.mode,
+                        base.resource_type(),
+                        base.name(),
+                        Some(key.index()),
+                    );
+                    let names = Scoped {
+                        outer: names,
+                        binding: Binding::Instance(key),
+                    };
+                    evaluate_values(
+                        &mut instance,
+                        &names,
+                        module,
+                        foreign,
+                        &mut made,
+                        &mut alike,
+                    );
+                    document.resources.push(instance);
+                }
+            }
             None => {
                 let mut block = block;
                 evaluate_values(&mut block, names, module, foreign, &mut made, &mut alike);
