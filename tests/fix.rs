@@ -251,3 +251,30 @@ fn a_symbolic_link_is_not_written_through() {
     assert!(stderr.contains("symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), RETENTION);
 }
+
+#[test]
+fn a_fix_is_described_as_the_file_it_goes_in_writes_it() {
+    let scratch = tempfile::tempdir().unwrap();
+    let hcl = generate(scratch.path(), "platform", &[]);
+    let (_, stdout, stderr) = payplat(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "PP601",
+            hcl.to_str().unwrap(),
+        ],
+        scratch.path(),
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    let title = report["findings"][0]["fix"]["title"]
+        .as_str()
+        .unwrap_or_default();
+    // `depends_on` lists references in HCL, not strings.
+    assert!(
+        title.ends_with(r#"add `depends_on = [aws_eks_fargate_profile.namespace["kube-system"]]`"#),
+        "{title}"
+    );
+}

@@ -127,7 +127,7 @@ fn item_text(key: &str, value: &Value) -> String {
 }
 
 /// An attribute's value as HCL writes it.
-fn attribute_text(key: &str, value: &Value) -> String {
+pub(super) fn attribute_text(key: &str, value: &Value) -> String {
     match value {
         Value::Array(items) => format!(
             "[{}]",

@@ -161,6 +161,16 @@ impl<'i> Groups<'i> {
     }
 }
 
+/// A value as the file it goes in writes it: `depends_on = [aws_x.y]` in a `.tf`, JSON in a
+/// `.tf.json` or a variable file in JSON.
+fn written_as(at: &At, key: &str, value: &Value) -> String {
+    if files::is_json(&at.file) {
+        value.to_string()
+    } else {
+        hcl::attribute_text(key, value)
+    }
+}
+
 /// A document's identity: where it is in memory.
 fn address(document: &Document) -> usize {
     std::ptr::from_ref(document) as usize
@@ -187,7 +197,11 @@ fn edits(
                 Change::Set(value) => value.clone(),
                 Change::Contain(items) => Value::Array(items.clone()),
             };
-            said.push(format!("add `{} = {value}`", planned.shown));
+            said.push(format!(
+                "add `{} = {}`",
+                planned.shown,
+                written_as(&planned.on_resource, &planned.shown, &value)
+            ));
             edits.extend(place_edits(
                 &planned.on_resource,
                 files.insert(&planned.on_resource, &planned.missing, &value)?,
@@ -229,7 +243,11 @@ fn edits(
                     Value::Array(all)
                 }
             };
-            said.push(format!("set `{} = {value}` on the resource", planned.shown));
+            said.push(format!(
+                "set `{} = {}` on the resource",
+                planned.shown,
+                written_as(&planned.on_resource, &planned.shown, &value)
+            ));
             edits.extend(place_edits(
                 &planned.on_resource,
                 files.replace(&planned.on_resource, &value)?,
@@ -262,11 +280,15 @@ fn edits(
             (Change::Contain(_), _) => return None,
         };
         let what = match &planned.change {
-            Change::Set(value) => format!("set `{} = {value}`", planned.shown),
+            Change::Set(value) => format!(
+                "set `{} = {}`",
+                planned.shown,
+                written_as(&origin.at, &planned.shown, value)
+            ),
             Change::Contain(items) => format!(
                 "make `{}` hold {}",
                 planned.shown,
-                Value::Array(items.clone())
+                written_as(&origin.at, &planned.shown, &Value::Array(items.clone()))
             ),
         };
         said.push(match elsewhere {
