@@ -1,7 +1,13 @@
 //! The Terraform functions platforms use, on JSON values, as Terraform documents them.
 //! A function payplat does not know leaves its call unknown, never guessed.
 
+mod json;
+mod text;
+
+pub(crate) use json::encode;
+use json::{jsondecode, jsonencode};
 use serde_json::{Map, Value};
+use text::{format, join, replace, split, string_map, strings2, substr, trimprefix, trimsuffix};
 
 /// A Terraform function.
 pub(crate) struct Function {
@@ -137,86 +143,12 @@ fn index(value: &Value) -> Result<usize, String> {
         .ok_or_else(|| "expects a whole number".to_owned())
 }
 
-/// Compact JSON with object keys sorted, as Terraform encodes. A `${…}` token inside a string
-/// is written as is, the way CDKTF writes references into JSON documents, so that it is still
-/// read as the reference it is.
-fn jsonencode(args: &[Value]) -> Result<Value, String> {
-    let [value] = arity(args)?;
-    let mut out = String::new();
-    encode(value, &mut out);
-    Ok(Value::String(out))
-}
-
-/// Writes `value` as JSON with its `${…}` tokens raw: also an HCL expression for the value.
-pub(crate) fn encode(value: &Value, out: &mut String) {
-    match value {
-        Value::String(text) => encode_string(text, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                encode(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(members) => {
-            out.push('{');
-            for (i, (key, member)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                encode_string(key, out);
-                out.push(':');
-                encode(member, out);
-            }
-            out.push('}');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
-
-fn encode_string(text: &str, out: &mut String) {
-    out.push('"');
-    let mut at = 0;
-    for span in crate::expr::template_spans(text) {
-        push_escaped(&text[at..span.start], out);
-        out.push_str(&text[span.clone()]);
-        at = span.end;
-    }
-    push_escaped(&text[at..], out);
-    out.push('"');
-}
-
-/// `text` as inside a JSON string, escaped as serde_json escapes it.
-fn push_escaped(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c < ' ' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-}
-
 fn tostring(args: &[Value]) -> Result<Value, String> {
     let [value] = arity(args)?;
     Ok(match value {
         Value::Null => Value::Null,
         other => Value::String(string(other)?),
     })
-}
-
-fn jsondecode(args: &[Value]) -> Result<Value, String> {
-    let [text] = arity(args)?;
-    serde_json::from_str(&string(text)?).map_err(|e| format!("not JSON: {e}"))
 }
 
 fn concat(args: &[Value]) -> Result<Value, String> {
@@ -337,108 +269,6 @@ fn one(args: &[Value]) -> Result<Value, String> {
         [only] => Ok(only.clone()),
         _ => Err("the list has more than one element".to_owned()),
     }
-}
-
-fn replace(args: &[Value]) -> Result<Value, String> {
-    let [text, search, with] = arity(args)?;
-    let (text, search, with) = (string(text)?, string(search)?, string(with)?);
-    // `/…/` is a regular expression, as Terraform documents.
-    if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
-        let pattern = regex::Regex::new(&search[1..search.len() - 1]).map_err(|e| e.to_string())?;
-        return Ok(Value::String(
-            pattern.replace_all(&text, with.as_str()).into_owned(),
-        ));
-    }
-    Ok(Value::String(text.replace(&search, &with)))
-}
-
-fn format(args: &[Value]) -> Result<Value, String> {
-    let (spec, args) = args
-        .split_first()
-        .ok_or_else(|| "takes a format".to_owned())?;
-    let spec = string(spec)?;
-    let mut args = args.iter();
-    let mut out = String::new();
-    let mut chars = spec.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('%') => out.push('%'),
-            Some(verb @ ('s' | 'd' | 'v' | 'q')) => {
-                let arg = args.next().ok_or("too few arguments for the format")?;
-                match verb {
-                    'q' => out.push_str(&Value::String(string(arg)?).to_string()),
-                    'd' => out.push_str(&to_number(arg).ok_or("%d expects a number")?.to_string()),
-                    _ => out.push_str(&string(arg)?),
-                }
-            }
-            _ => return Err("payplat evaluates the %s, %d, %v and %q verbs only".to_owned()),
-        }
-    }
-    Ok(Value::String(out))
-}
-
-fn string_map(args: &[Value], f: fn(&str) -> String) -> Result<Value, String> {
-    let [text] = arity(args)?;
-    Ok(Value::String(f(&string(text)?)))
-}
-
-fn strings2(args: &[Value], f: fn(&str, &str) -> Value) -> Result<Value, String> {
-    let [a, b] = arity(args)?;
-    Ok(f(&string(a)?, &string(b)?))
-}
-
-fn trimprefix(args: &[Value]) -> Result<Value, String> {
-    strings2(args, |s, p| {
-        Value::String(s.strip_prefix(p).unwrap_or(s).to_owned())
-    })
-}
-
-fn trimsuffix(args: &[Value]) -> Result<Value, String> {
-    strings2(args, |s, p| {
-        Value::String(s.strip_suffix(p).unwrap_or(s).to_owned())
-    })
-}
-
-fn join(args: &[Value]) -> Result<Value, String> {
-    let (separator, lists) = args
-        .split_first()
-        .ok_or_else(|| "takes a separator".to_owned())?;
-    let mut parts = Vec::new();
-    for items in lists {
-        for item in list(items)? {
-            parts.push(string(item)?);
-        }
-    }
-    Ok(Value::String(parts.join(&string(separator)?)))
-}
-
-fn split(args: &[Value]) -> Result<Value, String> {
-    let [separator, text] = arity(args)?;
-    let (separator, text) = (string(separator)?, string(text)?);
-    Ok(Value::Array(
-        text.split(separator.as_str())
-            .map(|part| Value::String(part.to_owned()))
-            .collect(),
-    ))
-}
-
-fn substr(args: &[Value]) -> Result<Value, String> {
-    let [text, offset, length] = arity(args)?;
-    let chars: Vec<char> = string(text)?.chars().collect();
-    let offset = index(offset)?.min(chars.len());
-    let length = match to_number(length) {
-        Some(n) if n < 0.0 => chars.len() - offset,
-        _ => index(length)?,
-    };
-    Ok(Value::String(
-        chars[offset..(offset + length).min(chars.len())]
-            .iter()
-            .collect(),
-    ))
 }
 
 fn contains(args: &[Value]) -> Result<Value, String> {
@@ -634,31 +464,6 @@ mod tests {
             Ok(json!("fd00:fd12:3456:7800:a200::/72"))
         );
         assert!(call("cidrsubnet", json!(["10.0.0.0/24", 4, 16])).is_err());
-    }
-
-    #[test]
-    fn jsonencode_escapes_strings_as_serde_json_does() {
-        let text: String = (0u32..0x80)
-            .filter_map(char::from_u32)
-            .chain("é\u{2028}😀".chars())
-            .collect();
-        let mut out = String::new();
-        super::push_escaped(&text, &mut out);
-        assert_eq!(format!("\"{out}\""), Value::String(text).to_string());
-    }
-
-    #[test]
-    fn jsonencode_sorts_keys_and_keeps_tokens_readable() {
-        let encoded = call(
-            "jsonencode",
-            json!([{"b": 1, "a": "${replace(x.url, \"https://\", \"\")}:sub"}]),
-        );
-        assert_eq!(
-            encoded,
-            Ok(json!(
-                r#"{"a":"${replace(x.url, "https://", "")}:sub","b":1}"#
-            ))
-        );
     }
 
     #[test]
