@@ -23,7 +23,6 @@ pub(super) fn evaluate_resources(
     let blocks = std::mem::take(&mut document.resources);
     let mut made = Vec::new();
     for block in blocks {
-        let mut alike = Evaluations::new();
         match instance_keys(
             block.values.get("count"),
             block.values.get("for_each"),
@@ -37,6 +36,9 @@ pub(super) fn evaluate_resources(
                 }
                 let base = block.address.clone();
                 let last = keys.len().saturating_sub(1);
+                // Kept only where instances can share it: one instance would only copy into it.
+                let mut alike = Evaluations::new();
+                let several = last > 0;
                 let mut block = Some(block);
                 for (i, key) in keys.into_iter().enumerate() {
                     // The last instance is the block itself: one copy fewer.
@@ -63,14 +65,14 @@ pub(super) fn evaluate_resources(
                         module,
                         foreign,
                         &mut made,
-                        &mut alike,
+                        several.then_some(&mut alike),
                     );
                     document.resources.push(instance);
                 }
             }
             None => {
                 let mut block = block;
-                evaluate_values(&mut block, names, module, foreign, &mut made, &mut alike);
+                evaluate_values(&mut block, names, module, foreign, &mut made, None);
                 document.resources.push(block);
             }
         }
@@ -142,7 +144,7 @@ fn evaluate_values(
     module: &str,
     foreign: &RefCell<HashMap<String, String>>,
     expanded: &mut dynamic::Made,
-    alike: &mut Evaluations,
+    mut alike: Option<&mut Evaluations>,
 ) {
     let mut read_at: Vec<(String, Vec<Hop>)> = Vec::new();
     if dynamic::has_dynamic(&resource.values) {
@@ -171,16 +173,21 @@ fn evaluate_values(
         if !worth_evaluating(text) || crate::pointer::is_prefix("/depends_on", at) {
             return;
         }
-        let same_for_every_instance = !text.contains("each") && !text.contains("count");
-        let evaluated = match alike.get(text.as_str()) {
-            Some(done) if same_for_every_instance => done.clone(),
-            _ => {
+        let same_for_every_instance =
+            alike.is_some() && !text.contains("each") && !text.contains("count");
+        let known = alike
+            .as_ref()
+            .filter(|_| same_for_every_instance)
+            .and_then(|alike| alike.get(text.as_str()).cloned());
+        let evaluated = match known {
+            Some(done) => done,
+            None => {
                 let read = RefCell::default();
                 let done = evaluate_string_reading(text, names, &read)
                     .ok()
                     .filter(|evaluated| evaluated.value.as_str() != Some(text.as_str()))
                     .map(|evaluated| (evaluated.value, read.into_inner()));
-                if same_for_every_instance {
+                if let Some(alike) = alike.as_mut().filter(|_| same_for_every_instance) {
                     alike.insert(text.clone(), done.clone());
                 }
                 done

@@ -106,11 +106,11 @@ pub fn resolve_fetching(
         .map(|(files, directory, own)| resolve_root(files, directory, own, fetcher.clone()))
         .collect();
     for root in done {
-        let mut module = root.files.clone();
         let mut own = root.documents.into_iter();
         for (&i, document) in root.files.iter().zip(own.by_ref()) {
             slots[i] = Some(document);
         }
+        let mut module = root.files;
         for document in own {
             module.push(slots.len());
             slots.push(Some(document));

@@ -5,7 +5,8 @@
 
 use super::outcome::Outcome;
 use super::schedule::Period;
-use super::scope::{Here, Node, Scope, flatten, select};
+use super::scope::{Here, Scope, flatten};
+use super::select::{Node, select};
 use super::values::{is_expression, is_unknown, unevaluated};
 use crate::rules::schema::{Arg, Bound, Comparison, Op, Source};
 use serde_json::Value;

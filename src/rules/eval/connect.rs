@@ -6,7 +6,8 @@
 //! cluster named `payments`.
 
 use super::outcome::{Note, Outcome};
-use super::scope::{Here, Scope, flatten, select};
+use super::scope::{Here, Scope, flatten};
+use super::select::select;
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Reference, Resource};
 use crate::rules::index::NAMING_ATTRIBUTES;

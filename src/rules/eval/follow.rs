@@ -2,7 +2,8 @@
 //! resources its references name, counted by a distinct value.
 
 use super::outcome::{Note, Outcome, Step};
-use super::scope::{Here, Scope, flatten, select};
+use super::scope::{Here, Scope, flatten};
+use super::select::select;
 use super::values::{is_expression, is_unknown, with_unknowns};
 use crate::model::{Resource, Traversal};
 use crate::rules::schema::{Bound, Check, Path};

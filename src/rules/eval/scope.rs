@@ -1,7 +1,7 @@
 //! Where a check stands while it runs, and the checks that move it: `each`/`some`, `decode`.
 
 use super::outcome::{Note, Outcome};
-pub(crate) use super::select::{Node, select};
+use super::select::{Node, select};
 use super::values::{attribute_name, is_unknown, under, unevaluated};
 use crate::model::{REDACTED, Resource};
 use crate::rules::decode;
