@@ -5,7 +5,7 @@
 use crate::config::{self, Config, ConfigError};
 use crate::discover::discover;
 use crate::finding::{Checked, Finding, Severity};
-use crate::load::{Input, LoadError, load_all};
+use crate::load::{Engine, Input, LoadError, load_all};
 use crate::model::Document;
 use crate::resolve::fetch::Downloads;
 use crate::resolve::{Modules, resolve_fetching};
@@ -46,6 +46,9 @@ pub struct Options {
     pub require_modules: bool,
     /// Whether module sources that are neither local nor downloaded are fetched.
     pub downloads: Downloads,
+    /// The tool the modules are read for (default: the configuration's, else what each
+    /// directory's files say).
+    pub engine: Option<Engine>,
 }
 
 /// Why a check could not start.
@@ -97,12 +100,17 @@ impl Inputs {
 
 /// Finds and loads every input under `paths`.
 pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
-    load_inputs_fetching(paths, digest, Downloads::Off)
+    load_inputs_fetching(paths, digest, Downloads::Off, None)
 }
 
-/// [`load_inputs`], fetching module sources as `downloads` says.
-pub fn load_inputs_fetching(paths: &[PathBuf], digest: bool, downloads: Downloads) -> Inputs {
-    let discovered = discover(paths);
+/// [`load_inputs`], fetching module sources as `downloads` says, reading modules for `engine`.
+pub fn load_inputs_fetching(
+    paths: &[PathBuf],
+    digest: bool,
+    downloads: Downloads,
+    engine: Option<Engine>,
+) -> Inputs {
+    let discovered = discover(paths, engine);
     let mut inputs = Inputs {
         errors: discovered.errors,
         notes: discovered.notes,
@@ -115,7 +123,7 @@ pub fn load_inputs_fetching(paths: &[PathBuf], digest: bool, downloads: Download
         }
     }
     let read: Vec<&Path> = discovered.inputs.iter().map(Input::path).collect();
-    let resolved = resolve_fetching(&mut inputs.documents, &read, downloads);
+    let resolved = resolve_fetching(&mut inputs.documents, &read, downloads, engine);
     if digest {
         // The files resolving read besides the inputs (module code, a directory's other files).
         for document in inputs.documents.iter_mut().filter(|d| d.sha256.is_none()) {
@@ -209,7 +217,8 @@ pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
         Downloads::Off if config.download_modules => Downloads::On,
         chosen => chosen,
     };
-    let inputs = load_inputs_fetching(&options.paths, options.digest, downloads);
+    let engine = options.engine.or(config.engine);
+    let inputs = load_inputs_fetching(&options.paths, options.digest, downloads, engine);
     Ok(Prepared {
         rules,
         inputs,

@@ -137,6 +137,9 @@ pub struct Config {
     /// Fetch module sources that are neither local nor downloaded (`--download-modules`).
     #[serde(default, alias = "download_modules")]
     pub download_modules: bool,
+    /// The tool the modules are read for: `terraform` or `opentofu` (default: OpenTofu for a
+    /// directory with `.tofu` files, else Terraform).
+    pub engine: Option<crate::load::Engine>,
     /// The file this came from, when there is one.
     #[serde(skip)]
     pub path: Option<PathBuf>,

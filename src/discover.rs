@@ -1,12 +1,13 @@
 //! Turns the paths a user names into the inputs to load.
 //!
 //! A file named explicitly is always loaded (if it is not Terraform, that is its error). In a
-//! directory: every `*.tf` and `*.tf.json` (so `cdktf.out/stacks/*/cdk.tf.json`, which is
-//! usually git-ignored, is found too) and every other `*.json` that looks like
-//! `terraform show -json` output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
+//! directory: every configuration file the tool that applies it reads (`*.tf`, `*.tf.json`, and
+//! for OpenTofu `*.tofu`, `*.tofu.json`: see [`crate::load::choose`]; so
+//! `cdktf.out/stacks/*/cdk.tf.json`, which is usually git-ignored, is found too) and every other
+//! `*.json` that looks like `terraform show -json` output. `.git`, `.terraform` and `node_modules` are not entered; symlinks are followed, and
 //! a link back to an ancestor is reported and not followed again.
 
-use crate::load::{Input, LoadError, Problem};
+use crate::load::{Engine, Input, LoadError, Problem};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -28,8 +29,9 @@ const SKIPPED_DIRECTORIES: &[&str] = &[".git", ".terraform", "node_modules"];
 /// How far into a `*.json` file to look for the keys of `terraform show -json` output.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
-/// The inputs the paths name: files as named, and the Terraform documents under directories.
-pub fn discover(paths: &[PathBuf]) -> Discovered {
+/// The inputs the paths name: files as named, and the Terraform documents under directories,
+/// read for `engine` (where `None`, for the tool each directory's files say).
+pub fn discover(paths: &[PathBuf], engine: Option<Engine>) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -42,7 +44,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                 .push(LoadError::new(path, Problem::Read(error))),
             Ok(metadata) if metadata.is_dir() => {
                 let before = found.inputs.len() + found.errors.len();
-                walk(path, &mut found);
+                walk(path, engine, &mut found);
                 if found.inputs.len() + found.errors.len() == before {
                     found.errors.push(LoadError::new(path, Problem::NoInputs));
                 }
@@ -61,7 +63,8 @@ impl Discovered {
     }
 }
 
-fn walk(root: &Path, found: &mut Discovered) {
+fn walk(root: &Path, engine: Option<Engine>, found: &mut Discovered) {
+    let mut candidates = Vec::new();
     let entries = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -74,7 +77,7 @@ fn walk(root: &Path, found: &mut Discovered) {
     for entry in entries {
         match entry {
             Ok(entry) if entry.file_type().is_file() && is_candidate(entry.path()) => {
-                found.push(Input::File(entry.into_path()))
+                candidates.push(entry.into_path())
             }
             Ok(_) => {}
             Err(error) if error.loop_ancestor().is_some() => found.notes.push(format!(
@@ -90,13 +93,27 @@ fn walk(root: &Path, found: &mut Discovered) {
             }
         }
     }
+    let configuration = candidates
+        .iter()
+        .filter(|p| crate::load::is_configuration(p))
+        .cloned()
+        .collect();
+    let left = crate::load::choose(configuration, engine).left;
+    for file in candidates {
+        match left.iter().find(|(l, _)| *l == file) {
+            Some((_, why)) => found
+                .notes
+                .push(format!("{}: not read: {why}", file.display())),
+            None => found.push(Input::File(file)),
+        }
+    }
 }
 
 fn is_candidate(path: &Path) -> bool {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    if name.ends_with(".tf.json") || name.ends_with(".tf") {
+    if crate::load::is_configuration(path) {
         return true;
     }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
     name.ends_with(".json") && looks_like_terraform_output(path)
 }
 

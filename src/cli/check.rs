@@ -1,6 +1,6 @@
 //! `payplat check`.
 
-use super::{Outcome, colour_for, fail, format, print_inputs, severity, write_stdout};
+use super::{Outcome, colour_for, engine, fail, format, print_inputs, severity, write_stdout};
 use payplat::check::{self, Options};
 use payplat::finding::Severity;
 use payplat::report::{self, Format, Report, Summary};
@@ -38,6 +38,10 @@ pub(super) struct Inputs {
     /// The configuration file (default: the nearest payplat.toml from here up).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Read the modules as this tool applies them (default: the configuration's `engine`, else
+    /// OpenTofu for a directory with `.tofu` files, Terraform for the others).
+    #[arg(long, value_parser = engine())]
+    engine: Option<payplat::load::Engine>,
 }
 
 impl Inputs {
@@ -55,6 +59,7 @@ impl Inputs {
             rule_dirs: self.rule_dirs.clone(),
             profile: self.profile.clone(),
             config: self.config.clone(),
+            engine: self.engine,
             ..Options::default()
         }
     }

@@ -162,6 +162,11 @@ fn severity() -> impl TypedValueParser<Value = payplat::finding::Severity> {
     choice(payplat::finding::Severity::ALL.map(|s| (s.as_str(), "")))
 }
 
+/// The tools a configuration is read for, for clap.
+fn engine() -> impl TypedValueParser<Value = payplat::load::Engine> {
+    choice(payplat::load::Engine::ALL)
+}
+
 /// The report formats, for clap.
 fn format() -> impl TypedValueParser<Value = payplat::report::Format> {
     choice(payplat::report::Format::ALL.map(|(_, name, help)| (name, help)))

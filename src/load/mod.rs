@@ -4,6 +4,7 @@
 //! column. Each form has its own module; they all produce the same [`Resource`] model.
 
 mod configuration;
+mod files;
 mod hcl;
 mod plan;
 mod tfjson;
@@ -72,8 +73,8 @@ impl LoadError {
     pub fn help(&self) -> Option<&'static str> {
         match &self.problem {
             Problem::NoInputs => Some(
-                "check the path; payplat reads *.tf.json, cdk.tf.json (cdktf.out/) and plans saved with \
-                 `terraform show -json tfplan > plan.json`",
+                "check the path; payplat reads *.tf, *.tf.json (and OpenTofu's *.tofu, *.tofu.json), \
+                 cdk.tf.json (cdktf.out/) and plans saved with `terraform show -json tfplan > plan.json`",
             ),
             Problem::Empty => Some(
                 "write the plan with `terraform show -json tfplan > plan.json`, or run `cdktf synth`",
@@ -111,7 +112,7 @@ impl LoadError {
 pub enum Problem {
     /// A directory with no Terraform input in it: a mistyped path must never pass a gate.
     #[error(
-        "no Terraform inputs under this directory (no *.tf.json, and no JSON written by `terraform show -json`)"
+        "no Terraform inputs under this directory (no *.tf, *.tf.json or .tofu files, and no JSON written by `terraform show -json`)"
     )]
     NoInputs,
     /// The file cannot be read.
@@ -178,7 +179,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    fn malformed(pointer: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn malformed(pointer: &str, message: impl Into<String>) -> Self {
         Problem::Malformed {
             pointer: if pointer.is_empty() {
                 "/".to_owned()
@@ -209,13 +210,10 @@ const CONFIG_BLOCKS: &[&str] = &[
     "variable",
 ];
 
-/// Whether a path names a file of Terraform's native syntax (`main.tf`, not `main.tf.json`).
-pub fn is_native(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "tf")
-}
+pub use files::{Chosen, Engine, choose, engine_of, is_configuration, is_native, is_override};
 
-/// Loads one document from its raw bytes. `path` names it in errors and reports; a `.tf` path
-/// is read as Terraform's native syntax, anything else as JSON.
+/// Loads one document from its raw bytes. `path` names it in errors and reports; a `.tf` or
+/// `.tofu` path is read as the native syntax, anything else as JSON.
 pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     let text = decode(bytes).map_err(|(position, problem)| LoadError {
         path: path.to_owned(),
@@ -262,6 +260,7 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
         context: false,
         spans: None,
         made: Vec::new(),
+        overridden: Vec::new(),
     })
 }
 
@@ -287,6 +286,7 @@ fn load_native(path: &Path, text: String) -> Result<Document, LoadError> {
         context: false,
         spans: Some(parsed.spans),
         made: Vec::new(),
+        overridden: Vec::new(),
     })
 }
 

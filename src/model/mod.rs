@@ -301,6 +301,21 @@ impl Document {
         }
     }
 
+    /// The override file and pointer where a value at `pointer` of this document is written, when
+    /// an override file replaced it.
+    pub fn overridden_at(&self, pointer: &str) -> Option<(&std::path::Path, String)> {
+        self.overridden
+            .iter()
+            .filter(|o| crate::pointer::is_prefix(&o.at, pointer))
+            .max_by_key(|o| o.at.len())
+            .map(|o| {
+                (
+                    o.file.as_path(),
+                    format!("{}{}", o.pointer, &pointer[o.at.len()..]),
+                )
+            })
+    }
+
     /// The spans of every pointer that names a value in the document.
     pub fn locate_all<'p>(
         &self,
@@ -348,6 +363,20 @@ pub struct Document {
     /// Blocks a `dynamic` block made, each with where its `content` is written: a pointer into
     /// a made block is located at the content it was made from.
     pub made: Vec<(String, String)>,
+    /// Values an override file replaced (`override.tf`): a pointer into this document is written
+    /// in that file instead.
+    pub overridden: Vec<Overridden>,
+}
+
+/// A value of a configuration file that an override file of its directory replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overridden {
+    /// The value's pointer in the document it was merged into.
+    pub at: String,
+    /// The override file.
+    pub file: PathBuf,
+    /// Where the override file writes the value.
+    pub pointer: String,
 }
 
 /// A named value a configuration file declares for its module.

@@ -7,18 +7,20 @@
 //! those values allow ([`evaluate`], [`instances`]); what stays unknown stays a reference the
 //! rules follow.
 
+mod directory;
 mod dynamic;
 pub(crate) mod evaluate;
 pub mod fetch;
 mod functions;
 mod instances;
+mod overrides;
 mod scoped;
 mod sources;
 pub use sources::{downloaded_modules, module_directory, variable_files};
 mod tree;
 mod types;
 
-use crate::load::LoadError;
+use crate::load::{Engine, LoadError};
 use crate::model::{Declared, Document, Kind};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,18 +62,21 @@ pub struct Unread {
 /// modules, are added to `documents`, context last ([`Document::context`]). `read` are the inputs
 /// already read, loaded or not.
 pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
-    resolve_fetching(documents, read, fetch::Downloads::Off)
+    resolve_fetching(documents, read, fetch::Downloads::Off, None)
 }
 
 /// [`resolve`], fetching the module sources that are neither local nor downloaded as
-/// `downloads` says.
+/// `downloads` says, and reading each directory for `engine` (where `None`, for the tool its
+/// files say: [`crate::load::engine_of`]).
 pub fn resolve_fetching(
     documents: &mut Vec<Document>,
     read: &[&Path],
     downloads: fetch::Downloads,
+    engine: Option<Engine>,
 ) -> Resolved {
     let mut resolved = Resolved::default();
     add_context(documents, read, &mut resolved.notes);
+    directory::read_as_applied(documents, engine, &mut resolved.notes, &mut resolved.errors);
     let groups = group(documents, &mut resolved.notes);
     let called = called_directories(documents, &groups);
     let mut roots = Vec::new();
@@ -103,7 +108,7 @@ pub fn resolve_fetching(
         .collect();
     let done: Vec<Root> = work
         .into_par_iter()
-        .map(|(files, directory, own)| resolve_root(files, directory, own, fetcher.clone()))
+        .map(|(files, directory, own)| resolve_root(files, directory, own, fetcher.clone(), engine))
         .collect();
     for root in done {
         let mut own = root.documents.into_iter();
@@ -142,6 +147,7 @@ fn resolve_root(
     directory: PathBuf,
     mut documents: Vec<Document>,
     fetcher: Option<std::sync::Arc<fetch::Fetcher>>,
+    engine: Option<Engine>,
 ) -> Root {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
@@ -152,6 +158,7 @@ fn resolve_root(
     };
     let mut tree = Tree::default();
     tree.fetcher = fetcher;
+    tree.engine = engine;
     let own = (0..documents.len()).collect();
     tree.add_root(own, directory, &mut documents, assigned, &mut notes);
     for (at, instance) in tree.instances.iter().enumerate() {
@@ -177,8 +184,8 @@ fn resolve_root(
     }
 }
 
-/// A file that is part of its directory's module: `*.tf` and `*.tf.json` (CDKTF's `cdk.tf.json`
-/// is a whole stack).
+/// A file that is part of its directory's module: `*.tf`, `*.tf.json` and OpenTofu's `*.tofu`,
+/// `*.tofu.json` (CDKTF's `cdk.tf.json` is a whole stack).
 fn is_module_file(document: &Document) -> bool {
     matches!(document.kind, Kind::Tfjson | Kind::Hcl) && document.path != Path::new("<stdin>")
 }
@@ -245,7 +252,7 @@ fn context_last(documents: &mut Vec<Document>, modules: &mut Modules) {
     }
 }
 
-/// Reads the `*.tf` and `*.tf.json` files beside each named one that were not named themselves.
+/// Reads the configuration files beside each named one that were not named themselves.
 fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<String>) {
     let named: BTreeSet<&Path> = read.iter().copied().collect();
     let directories: BTreeSet<PathBuf> = documents
@@ -263,11 +270,8 @@ fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<St
                 .flatten()
                 .flatten()
                 .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-                .filter_map(|entry| {
-                    let name = entry.file_name().into_string().ok()?;
-                    (name.ends_with(".tf.json") || name.ends_with(".tf"))
-                        .then(|| directory.join(name))
-                })
+                .map(|entry| directory.join(entry.file_name()))
+                .filter(|path| crate::load::is_configuration(path))
                 .filter(|path| !named.contains(path.as_path()))
                 .collect();
             siblings.sort();
@@ -303,7 +307,7 @@ fn readable(directory: &Path) -> &Path {
     }
 }
 
-/// `*.tf` and `*.tf.json` files of one directory form one module; anything else stands alone. Files that
+/// The configuration files of one directory form one module; anything else stands alone. Files that
 /// declare the same resource, variable or local twice cannot be one module (Terraform would
 /// refuse the directory), so each is checked alone.
 fn group(documents: &[Document], notes: &mut Vec<String>) -> Vec<Vec<usize>> {

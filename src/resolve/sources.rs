@@ -7,18 +7,21 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-/// The files of a called module directory, their resources addressed in the module.
-pub(super) fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>, String> {
+/// The files of a called module's directory, as `engine` reads them, their resources addressed
+/// in the module and its override files merged.
+pub(super) fn load_module(
+    directory: &Path,
+    path: &str,
+    engine: Option<crate::load::Engine>,
+) -> Result<Vec<Document>, String> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(directory)
         .map_err(|e| format!("cannot read {}: {e}", directory.display()))?
         .flatten()
         .map(|entry| entry.path())
-        .filter(|p| {
-            let name = p.to_string_lossy();
-            p.is_file() && (name.ends_with(".tf.json") || name.ends_with(".tf"))
-        })
+        .filter(|p| p.is_file() && crate::load::is_configuration(p))
         .collect();
     names.sort();
+    let names = crate::load::choose(names, engine).files;
     let mut files = Vec::new();
     for name in names {
         let mut document = crate::load::load_file(&name).map_err(|e| e.to_string())?;
@@ -33,6 +36,11 @@ pub(super) fn load_module(directory: &Path, path: &str) -> Result<Vec<Document>,
             );
         }
         files.push(document);
+    }
+    let all: Vec<usize> = (0..files.len()).collect();
+    let errors = super::overrides::merge(&mut files, &all);
+    if let Some(error) = errors.first() {
+        return Err(error.to_string());
     }
     Ok(files)
 }

@@ -52,6 +52,8 @@ pub(super) struct Tree {
     pub unread: Vec<super::Unread>,
     /// Where sources that are neither local nor downloaded come from, if they are fetched.
     pub fetcher: Option<std::sync::Arc<super::fetch::Fetcher>>,
+    /// The tool each module directory is read for; `None`: the tool its files say.
+    pub engine: Option<crate::load::Engine>,
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
@@ -310,7 +312,7 @@ impl Tree {
                     Some(key) => format!("{path}{}", key.index()),
                     None => path.clone(),
                 };
-                let files = match load_module(&directory, &path) {
+                let files = match load_module(&directory, &path, self.engine) {
                     Ok(files) => files,
                     Err(error) => {
                         notes.push(format!("{path} is not followed: {error}"));

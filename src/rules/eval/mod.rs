@@ -151,6 +151,15 @@ fn applies(rule: &Rule, resource: &Resource) -> bool {
 /// Most findings lie in a resource's values, which a plan keeps as a slice of its text: those
 /// are found in their slice, in parallel; the others in one pass over the document.
 fn locate_findings(document: &Document, findings: &mut [Finding]) {
+    let (mut here, elsewhere): (Vec<&mut Finding>, Vec<&mut Finding>) = findings
+        .iter_mut()
+        .partition(|f| std::ptr::eq(f.document, document));
+    // Written in another file (an override file): located there.
+    for finding in elsewhere {
+        let place = locate_places(finding.document, &[finding.pointer.as_str()]).pop();
+        (finding.span, finding.position) = place.unwrap_or_default();
+    }
+    let findings = here.as_mut_slice();
     let mut spans: Vec<Option<Option<Span>>> = findings
         .par_iter()
         .map(|f| span_in_values(document, f.resource, &f.pointer))
@@ -267,6 +276,22 @@ fn with_positions(
         .collect()
 }
 
+/// The file and pointer where the value at `pointer` of `document` is written: an override
+/// file, where one replaced it, else the same.
+fn written_in<'a>(
+    index: &ModuleIndex<'a>,
+    document: &'a Document,
+    pointer: String,
+) -> (&'a Document, String) {
+    match document.overridden_at(&pointer) {
+        Some((file, at)) => match index.document_at(file) {
+            Some(written) => (written, at),
+            None => (document, pointer),
+        },
+        None => (document, pointer),
+    }
+}
+
 /// The findings of one rule on one resource, and why it passed; `None` when the rule's `when`
 /// does not hold for it.
 fn check_resource<'a>(
@@ -351,7 +376,7 @@ fn check_resource<'a>(
             } else {
                 resource.pointer.clone()
             };
-            let trace = note
+            let mut trace: Vec<Step> = note
                 .trace
                 .into_iter()
                 .filter_map(|step| {
@@ -359,22 +384,36 @@ fn check_resource<'a>(
                         Some(path) => index.document_at(path)?,
                         None => index.document_of(step.resource).unwrap_or(document),
                     };
+                    let (document, pointer) = written_in(index, document, step.pointer);
                     Some(Step {
                         label: step.label,
                         document,
-                        pointer: step.pointer,
+                        pointer,
                         span: None,
                         position: None,
                     })
                 })
                 .collect();
+            let (written, at) = written_in(index, document, pointer.clone());
+            if !std::ptr::eq(written, document) {
+                trace.insert(
+                    0,
+                    Step {
+                        label: format!("replaces what {} writes here", document.path.display()),
+                        document,
+                        pointer,
+                        span: None,
+                        position: None,
+                    },
+                );
+            }
             Finding {
                 trace,
                 rule: &rule.info,
-                document,
+                document: written,
                 resource,
                 verdict,
-                pointer,
+                pointer: at,
                 summary: note.summary,
                 detail: note.message,
                 span: None,
