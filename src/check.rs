@@ -8,7 +8,7 @@ use crate::finding::{Checked, Finding, Severity};
 use crate::load::{Engine, Input, LoadError, load_all};
 use crate::model::Document;
 use crate::resolve::fetch::Downloads;
-use crate::resolve::{Modules, resolve_fetching};
+use crate::resolve::{Modules, PassThrough, Reading, resolve_reading};
 use crate::rules::{Rule, RuleError, RuleSet, evaluate};
 use crate::triage::{self, Baseline, BaselineError};
 use std::path::{Path, PathBuf};
@@ -65,6 +65,9 @@ pub enum CheckError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Baseline(#[from] BaselineError),
+    /// A rule directory's `pass-through.yaml` cannot be used.
+    #[error("cannot use the pass-through resource types: {0}")]
+    PassThrough(String),
     /// `--select`, `--ignore` or a configuration names a rule that does not exist.
     #[error("no rule is called `{0}`; `payplat rules` lists them")]
     UnknownRule(String),
@@ -100,17 +103,12 @@ impl Inputs {
 
 /// Finds and loads every input under `paths`.
 pub fn load_inputs(paths: &[PathBuf], digest: bool) -> Inputs {
-    load_inputs_fetching(paths, digest, Downloads::Off, None)
+    load_inputs_reading(paths, digest, &Reading::default())
 }
 
-/// [`load_inputs`], fetching module sources as `downloads` says, reading modules for `engine`.
-pub fn load_inputs_fetching(
-    paths: &[PathBuf],
-    digest: bool,
-    downloads: Downloads,
-    engine: Option<Engine>,
-) -> Inputs {
-    let discovered = discover(paths, engine);
+/// [`load_inputs`], reading as `reading` says (fetching modules, for which tool).
+pub fn load_inputs_reading(paths: &[PathBuf], digest: bool, reading: &Reading) -> Inputs {
+    let discovered = discover(paths, reading.engine);
     let mut inputs = Inputs {
         errors: discovered.errors,
         notes: discovered.notes,
@@ -123,7 +121,7 @@ pub fn load_inputs_fetching(
         }
     }
     let read: Vec<&Path> = discovered.inputs.iter().map(Input::path).collect();
-    let resolved = resolve_fetching(&mut inputs.documents, &read, downloads, engine);
+    let resolved = resolve_reading(&mut inputs.documents, &read, reading);
     if digest {
         // The files resolving read besides the inputs (module code, a directory's other files).
         for document in inputs.documents.iter_mut().filter(|d| d.sha256.is_none()) {
@@ -217,8 +215,13 @@ pub fn prepare(options: &Options) -> Result<Prepared, CheckError> {
         Downloads::Off if config.download_modules => Downloads::On,
         chosen => chosen,
     };
-    let engine = options.engine.or(config.engine);
-    let inputs = load_inputs_fetching(&options.paths, options.digest, downloads, engine);
+    let pass_through = PassThrough::with_directories(&dirs).map_err(CheckError::PassThrough)?;
+    let reading = Reading {
+        downloads,
+        engine: options.engine.or(config.engine),
+        pass_through: Some(std::sync::Arc::new(pass_through)),
+    };
+    let inputs = load_inputs_reading(&options.paths, options.digest, &reading);
     Ok(Prepared {
         rules,
         inputs,

@@ -82,6 +82,17 @@ pub(crate) trait Names {
         let _ = cost;
         Ok(())
     }
+    /// `TYPE.NAME.ATTRIBUTE` of a resource that passes values through (`time_sleep.this.triggers`):
+    /// the argument it echoes, evaluated. `resource` is `TYPE.NAME`.
+    fn echoed(&self, resource: &str, attribute: &str) -> Evaluated {
+        let _ = (resource, attribute);
+        Err(Stop::Unknown)
+    }
+    /// Whether resources of `resource_type` pass values through.
+    fn passes(&self, resource_type: &str) -> bool {
+        let _ = resource_type;
+        false
+    }
     /// `path.module`, `path.root`, `path.cwd`.
     fn path(&self, name: &str) -> Evaluated {
         let _ = name;
@@ -420,8 +431,14 @@ impl Evaluator<'_> {
                             ("path", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 (self.names.path(name)?, rest)
                             }
-                            // Resources, data sources, modules, `path`, `self`: known to
-                            // Terraform, not to these files.
+                            (resource_type, [TraversalOperator::GetAttr(name), rest @ ..]) => {
+                                match self.echoed(resource_type, name.as_str(), rest) {
+                                    Some((value, rest)) => (value, rest),
+                                    // Resources, data sources, `self`: known to Terraform, not
+                                    // to these files.
+                                    None => return self.reference(root.as_str(), operators),
+                                }
+                            }
                             _ => return self.reference(root.as_str(), operators),
                         }
                     }
@@ -442,6 +459,31 @@ impl Evaluator<'_> {
             Expression::ForExpr(for_expr) => self.for_expr(for_expr),
             _ => Err(Stop::Unknown),
         }
+    }
+
+    /// `time_sleep.this.triggers` or `time_sleep.this[0].triggers`, where the resource passes
+    /// the attribute's argument through: its value, and the operators after it.
+    fn echoed<'o>(
+        &self,
+        resource_type: &str,
+        name: &str,
+        operators: &'o [TraversalOperator],
+    ) -> Option<(Partial, &'o [TraversalOperator])> {
+        // Which instance does not matter: an argument that reads `count` or `each` stays unknown.
+        let operators = match operators {
+            [
+                TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_),
+                rest @ ..,
+            ] => rest,
+            all => all,
+        };
+        let [TraversalOperator::GetAttr(attribute), rest @ ..] = operators else {
+            return None;
+        };
+        let resource = format!("{resource_type}.{name}");
+        let value = self.names.echoed(&resource, attribute.as_str()).ok()?;
+        self.reading(&format!("{resource}.{attribute}"));
+        Some((value, rest))
     }
 
     fn reading(&self, name: &str) {

@@ -170,7 +170,7 @@ fn evaluate_values(
     crate::pointer::for_each_leaf_at_mut(&mut resource.values, &mut |at, leaf| {
         let Value::String(text) = leaf else { return };
         // `depends_on` names what to wait for (`module.x`): it is not a value.
-        if !worth_evaluating(text) || crate::pointer::is_prefix("/depends_on", at) {
+        if !worth_evaluating(text, names) || crate::pointer::is_prefix("/depends_on", at) {
             return;
         }
         let same_for_every_instance =
@@ -209,6 +209,21 @@ fn evaluate_values(
             .flat_map(|(_, read)| read.iter().cloned())
             .collect();
     }
+    // A value passed through a resource still waits for it, as Terraform orders it.
+    for (at, read) in &read_at {
+        for hop in read {
+            if let Some((written_in, target)) = passed_through(&hop.name, module, names) {
+                references.push(Reference {
+                    attribute: at.clone(),
+                    target,
+                    module: written_in,
+                    via: Vec::new(),
+                });
+            }
+        }
+    }
+    references.sort();
+    references.dedup();
     resource.references = references.into();
 }
 
@@ -240,8 +255,22 @@ fn references_in(
     out
 }
 
-/// Whether a string holds more than references to other resources, which evaluate to themselves.
-fn worth_evaluating(text: &str) -> bool {
+/// The resource a hop passed through (`time_sleep.this` of `module.eks.time_sleep.this.triggers`),
+/// with the module it is in where that is not `module`.
+fn passed_through(hop: &str, module: &str, names: &dyn Names) -> Option<(Option<String>, String)> {
+    let parts: Vec<&str> = hop.split('.').collect();
+    let at = parts.len().checked_sub(3)?;
+    if !names.passes(parts[at]) {
+        return None;
+    }
+    let written_in = parts[..at].join(".");
+    let written_in = (!written_in.is_empty() && written_in != module).then_some(written_in);
+    Some((written_in, parts[at..at + 2].join(".")))
+}
+
+/// Whether a string holds more than references to other resources, which evaluate to themselves
+/// (but for those that pass a value through).
+fn worth_evaluating(text: &str, names: &dyn Names) -> bool {
     crate::expr::template_spans(text).iter().any(|span| {
         let body = text[span.start + 2..span.end - 1].trim();
         match crate::expr::references(body).as_slice() {
@@ -251,6 +280,7 @@ fn worth_evaluating(text: &str) -> bool {
                     .any(|root| only.starts_with(root))
                     || only.contains("count.")
                     || only.contains("each.")
+                    || names.passes(only.split('.').next().unwrap_or_default())
             }
             _ => true,
         }

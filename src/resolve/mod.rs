@@ -14,6 +14,8 @@ pub mod fetch;
 mod functions;
 mod instances;
 mod overrides;
+mod pass_through;
+pub use pass_through::{PASS_THROUGH_FILE, PassThrough};
 mod scoped;
 mod sources;
 pub use sources::{downloaded_modules, module_directory, variable_files};
@@ -62,18 +64,32 @@ pub struct Unread {
 /// modules, are added to `documents`, context last ([`Document::context`]). `read` are the inputs
 /// already read, loaded or not.
 pub fn resolve(documents: &mut Vec<Document>, read: &[&Path]) -> Resolved {
-    resolve_fetching(documents, read, fetch::Downloads::Off, None)
+    resolve_reading(documents, read, &Reading::default())
 }
 
-/// [`resolve`], fetching the module sources that are neither local nor downloaded as
-/// `downloads` says, and reading each directory for `engine` (where `None`, for the tool its
-/// files say: [`crate::load::engine_of`]).
-pub fn resolve_fetching(
+/// How the inputs are read, beyond what they say themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Whether module sources that are neither local nor downloaded are fetched.
+    pub downloads: fetch::Downloads,
+    /// The tool each directory is read for; `None`: the tool its files say
+    /// ([`crate::load::engine_of`]).
+    pub engine: Option<Engine>,
+    /// The resource types that pass values through; `None`: the built-in ones.
+    pub pass_through: Option<std::sync::Arc<PassThrough>>,
+}
+
+/// [`resolve`], reading as `reading` says.
+pub fn resolve_reading(
     documents: &mut Vec<Document>,
     read: &[&Path],
-    downloads: fetch::Downloads,
-    engine: Option<Engine>,
+    reading: &Reading,
 ) -> Resolved {
+    let engine = reading.engine;
+    let pass_through = reading
+        .pass_through
+        .clone()
+        .unwrap_or_else(|| std::sync::Arc::new(PassThrough::built_in().clone()));
     let mut resolved = Resolved::default();
     add_context(documents, read, &mut resolved.notes);
     directory::read_as_applied(documents, engine, &mut resolved.notes, &mut resolved.errors);
@@ -97,7 +113,7 @@ pub fn resolve_fetching(
         roots.push((group, directory));
     }
     // Each root module is resolved on its own, its files moved out and back.
-    let fetcher = fetch::Fetcher::new(downloads).map(std::sync::Arc::new);
+    let fetcher = fetch::Fetcher::new(reading.downloads).map(std::sync::Arc::new);
     let mut slots: Vec<Option<Document>> = documents.drain(..).map(Some).collect();
     let work: Vec<_> = roots
         .into_iter()
@@ -108,7 +124,13 @@ pub fn resolve_fetching(
         .collect();
     let done: Vec<Root> = work
         .into_par_iter()
-        .map(|(files, directory, own)| resolve_root(files, directory, own, fetcher.clone(), engine))
+        .map(|(files, directory, own)| {
+            let mut tree = Tree::default();
+            tree.fetcher = fetcher.clone();
+            tree.engine = engine;
+            tree.pass_through = pass_through.clone();
+            resolve_root(files, directory, own, tree)
+        })
         .collect();
     for root in done {
         let mut own = root.documents.into_iter();
@@ -146,8 +168,7 @@ fn resolve_root(
     files: Vec<usize>,
     directory: PathBuf,
     mut documents: Vec<Document>,
-    fetcher: Option<std::sync::Arc<fetch::Fetcher>>,
-    engine: Option<Engine>,
+    mut tree: Tree,
 ) -> Root {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
@@ -156,9 +177,6 @@ fn resolve_root(
     } else {
         sources::variable_files(&directory, &mut errors)
     };
-    let mut tree = Tree::default();
-    tree.fetcher = fetcher;
-    tree.engine = engine;
     let own = (0..documents.len()).collect();
     tree.add_root(own, directory, &mut documents, assigned, &mut notes);
     for (at, instance) in tree.instances.iter().enumerate() {

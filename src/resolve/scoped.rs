@@ -72,6 +72,14 @@ impl Names for Scoped<'_> {
         self.outer.path(name)
     }
 
+    fn echoed(&self, resource: &str, attribute: &str) -> Evaluated {
+        self.outer.echoed(resource, attribute)
+    }
+
+    fn passes(&self, resource_type: &str) -> bool {
+        self.outer.passes(resource_type)
+    }
+
     fn file(&self, path: &str) -> Evaluated {
         self.outer.file(path)
     }

@@ -54,6 +54,8 @@ pub(super) struct Tree {
     pub fetcher: Option<std::sync::Arc<super::fetch::Fetcher>>,
     /// The tool each module directory is read for; `None`: the tool its files say.
     pub engine: Option<crate::load::Engine>,
+    /// The resource types that pass values through.
+    pub pass_through: std::sync::Arc<super::PassThrough>,
     pub instances: Vec<Instance>,
     /// Names being evaluated, across modules, to end circles and runaway chains.
     depth: Cell<usize>,
@@ -90,6 +92,8 @@ pub(super) struct Instance {
     not_null: HashMap<String, Value>,
     locals: HashMap<String, Value>,
     outputs: HashMap<String, Value>,
+    /// `time_sleep.this.triggers` → the argument it echoes, as written.
+    echoes: HashMap<String, Value>,
     evaluated: RefCell<HashMap<String, (Evaluated, Vec<Hop>)>>,
     evaluating: RefCell<BTreeSet<String>>,
     /// `${…}` tokens in this module's values that are written in another module: token →
@@ -104,6 +108,7 @@ impl Instance {
         documents: Vec<usize>,
         all: &[Document],
         mut assigned: BTreeMap<String, (Value, PathBuf)>,
+        pass_through: &super::PassThrough,
     ) -> Instance {
         let mut instance = Instance {
             path,
@@ -121,6 +126,7 @@ impl Instance {
             not_null: HashMap::new(),
             locals: HashMap::new(),
             outputs: HashMap::new(),
+            echoes: HashMap::new(),
             evaluated: RefCell::default(),
             evaluating: RefCell::default(),
             foreign: RefCell::default(),
@@ -168,6 +174,26 @@ impl Instance {
                     .declared
                     .insert(key, (all[i].path.clone(), declaration.pointer.clone()));
             }
+            for resource in &all[i].resources {
+                let address = &resource.address;
+                let Some(echoes) = pass_through.echoes(address.resource_type()) else {
+                    continue;
+                };
+                if address.mode != crate::model::Mode::Managed {
+                    continue;
+                }
+                for (attribute, argument) in echoes {
+                    let Some(expression) = resource.values.get(argument) else {
+                        continue;
+                    };
+                    let key = format!("{}.{}.{attribute}", address.resource_type(), address.name());
+                    let at = resource.pointer_to(&crate::pointer::join("", argument));
+                    instance
+                        .declared
+                        .insert(key.clone(), (all[i].path.clone(), at));
+                    instance.echoes.insert(key, expression.clone());
+                }
+            }
         }
         instance
     }
@@ -201,6 +227,7 @@ impl Tree {
             files,
             documents,
             assigned,
+            &self.pass_through,
         ));
         let downloaded = downloaded_modules(&directory);
         self.add_children(root, documents, &downloaded, &mut vec![directory], notes);
@@ -332,6 +359,7 @@ impl Tree {
                     (first..documents.len()).collect(),
                     documents,
                     BTreeMap::new(),
+                    &self.pass_through,
                 );
                 child.parent = Some((parent, arguments.clone()));
                 child.key = key.clone();

@@ -23,6 +23,9 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub const PREDICATES_FILE: &str = "predicates.yaml";
 /// The built-in pack's file of profiles.
 const PROFILES_FILE: &str = "profiles.yaml";
+/// The file of a rule directory that names the resource types that pass values through, which
+/// resolving reads ([`crate::resolve::PassThrough`]).
+pub const PASS_THROUGH_FILE: &str = crate::resolve::PASS_THROUGH_FILE;
 
 /// A rule file that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -135,7 +138,7 @@ pub fn builtin(profiles: &Profiles) -> Result<Vec<Rule>, RuleError> {
     };
     BUILTIN_FILES
         .iter()
-        .filter(|(name, _)| ![PREDICATES_FILE, PROFILES_FILE].contains(name))
+        .filter(|(name, _)| ![PREDICATES_FILE, PROFILES_FILE, PASS_THROUGH_FILE].contains(name))
         .map(|(name, text)| {
             parse_rule_with(&Path::new("rules").join(name), text, &predicates, profiles)
         })
@@ -173,9 +176,10 @@ pub fn load_dir(dir: &Path, profiles: &Profiles) -> Result<Vec<Rule>, Vec<RuleEr
     let mut errors = Vec::new();
     // `profiles.yaml` is the built-in pack's own: beside the rules when `rules/` is tested.
     let profiles_file = dir.join(PROFILES_FILE);
+    let pass_through_file = dir.join(PASS_THROUGH_FILE);
     for file in files
         .iter()
-        .filter(|f| **f != predicates_file && **f != profiles_file)
+        .filter(|f| ![&predicates_file, &profiles_file, &pass_through_file].contains(f))
     {
         match read(file).and_then(|text| parse_rule_with(file, &text, &predicates, profiles)) {
             Ok(rule) => rules.push(rule),

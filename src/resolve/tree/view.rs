@@ -165,6 +165,18 @@ impl Names for View<'_> {
         })
     }
 
+    fn passes(&self, resource_type: &str) -> bool {
+        self.tree.pass_through.passes(resource_type)
+    }
+
+    fn echoed(&self, resource: &str, attribute: &str) -> Evaluated {
+        let key = format!("{resource}.{attribute}");
+        let Some(expression) = self.instance().echoes.get(&key) else {
+            return Err(Stop::Unknown);
+        };
+        self.cached(&key, |read| evaluate_json_reading(expression, self, read))
+    }
+
     fn path(&self, name: &str) -> Evaluated {
         let directory = match name {
             "module" => &self.instance().directory,

@@ -129,6 +129,8 @@ impl<'a> Scope<'_, 'a> {
                 for target in targets {
                     if types.iter().any(|ty| ty == target.address.resource_type()) {
                         ends.add(target);
+                    } else if at.is_some() && reads_value(&reference.target) {
+                        ends.open(computed_elsewhere(via, &reference.target));
                     }
                     if transitive
                         && visited.len() < MAX_VISITS
@@ -165,7 +167,8 @@ impl<'a> Scope<'_, 'a> {
     /// The resources of `types` that reference the subject (at their `via`).
     fn referencing(&self, types: &[String], via: Option<&Path>) -> Ends<'a> {
         let key = format!(
-            "{}|{}",
+            "{}|{}|{}",
+            self.subject.address.resource_type(),
             types.join(","),
             via.map(|v| v.text.as_str()).unwrap_or_default()
         );
@@ -250,6 +253,16 @@ impl<'a> Scope<'_, 'a> {
                 resolved = true;
                 for target in targets {
                     link(&mut incoming.by_target, identity(target), i);
+                    if let Some(via) = via
+                        && target.address.resource_type() != self.subject.address.resource_type()
+                        && reads_value(&reference.target)
+                    {
+                        scratch.open(format!(
+                            "{} of `{}`",
+                            computed_elsewhere(Some(via), &reference.target),
+                            other.address.as_str()
+                        ));
+                    }
                 }
             }
             let mut value_open = None;
@@ -369,6 +382,29 @@ fn values_at<'v>(values: &'v Value, at: &[String]) -> Vec<&'v Value> {
         .filter_map(|p| Some((p.clone(), values.pointer(p)?)))
         .collect();
     flatten(nodes).into_iter().map(|(_, v)| v).collect()
+}
+
+/// Whether a reference reads a value of the resource it names (`aws_x.y.name`), not only names
+/// it (`depends_on`, or what a value passed through still waits for).
+fn reads_value(target: &str) -> bool {
+    let target = target.strip_prefix("data.").unwrap_or(target);
+    let mut depth = 0;
+    let mut in_key = false;
+    for c in target.chars() {
+        match c {
+            '[' => in_key = true,
+            ']' => in_key = false,
+            '.' if !in_key => depth += 1,
+            _ => {}
+        }
+    }
+    depth >= 2
+}
+
+/// Why a value read from a resource of another kind may still name one of the kind sought.
+fn computed_elsewhere(via: Option<&Path>, target: &str) -> String {
+    let via = via.map(Path::display).unwrap_or_default();
+    format!("`{via}` is `{target}`, a value another resource has only after apply")
 }
 
 /// Whether a value is an expression payplat could not evaluate, or known only after apply.
