@@ -293,14 +293,17 @@ impl Server {
     }
 }
 
+/// Variable files and configuration files, OpenTofu's `.tofu` ones too: the path decides, not
+/// the language id (`terraform`, `opentofu`) the editor gives.
 fn is_terraform(path: &Path) -> bool {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    [".tf", ".tf.json", ".tfvars", ".tfvars.json"]
+    [".tfvars", ".tfvars.json"]
         .iter()
         .any(|e| name.ends_with(e))
+        || crate::load::is_configuration(path)
 }
 
 fn directory_of(path: &Path) -> PathBuf {

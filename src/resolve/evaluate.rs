@@ -88,6 +88,11 @@ pub(crate) trait Names {
         let _ = (resource, attribute);
         Err(Stop::Unknown)
     }
+    /// `token` (a residual, in this module) is made of `inlined`, tokens evaluated here: where
+    /// those are all written in one other module, it is too.
+    fn combined(&self, token: &str, inlined: &[String]) {
+        let _ = (token, inlined);
+    }
     /// Whether resources of `resource_type` pass values through.
     fn passes(&self, resource_type: &str) -> bool {
         let _ = resource_type;
@@ -205,6 +210,7 @@ pub(crate) fn evaluate_string_reading(
         names,
         iterators: Vec::new(),
         read,
+        inlined: RefCell::default(),
     }
     .string(text)
 }
@@ -264,6 +270,8 @@ struct Evaluator<'n> {
     iterators: Vec<(String, Partial)>,
     /// The variables, locals and module outputs read so far.
     read: &'n RefCell<Vec<Hop>>,
+    /// The tokens written into the residual being made: where they are written says where it is.
+    inlined: RefCell<Vec<String>>,
 }
 
 impl Evaluator<'_> {
@@ -281,7 +289,7 @@ impl Evaluator<'_> {
             let expression = parse(&text[2..text.len() - 1])?;
             return match self.expression(&expression) {
                 Err(Stop::Unknown) if self.iterators.is_empty() => {
-                    Ok(Partial::token(&self.residual(&expression)))
+                    Ok(self.residual_token(&expression))
                 }
                 other => other,
             };
@@ -529,11 +537,21 @@ impl Evaluator<'_> {
         match self.expression(expression) {
             Ok(value) if value.is_token() => {
                 let text = value.value.as_str().unwrap_or_default();
+                self.inlined.borrow_mut().push(text.to_owned());
                 text[2..text.len() - 1].to_owned()
             }
             Ok(value) => {
                 let mut out = String::new();
-                functions::encode(&value.value, &mut out);
+                if value.tokens {
+                    crate::pointer::for_each_leaf(&value.value, |_, leaf| {
+                        if let Some(text) = leaf.as_str() {
+                            let spans = expr::template_spans(text);
+                            let mut inlined = self.inlined.borrow_mut();
+                            inlined.extend(spans.into_iter().map(|s| text[s].to_owned()));
+                        }
+                    });
+                }
+                functions::encode_expression(&value.value, &mut out);
                 out
             }
             Err(_) => match expression {
@@ -553,11 +571,22 @@ impl Evaluator<'_> {
     /// whose binding the token could not carry.
     fn part(&self, expression: &Expression) -> Evaluated {
         match self.expression(expression) {
-            Err(Stop::Unknown) if self.iterators.is_empty() => {
-                Ok(Partial::token(&self.residual(expression)))
-            }
+            Err(Stop::Unknown) if self.iterators.is_empty() => Ok(self.residual_token(expression)),
             other => other,
         }
+    }
+
+    /// An unknown expression as a token of its residual; the module it is written in is that of
+    /// the tokens written into it, where they agree (a value passed in from the caller through
+    /// `join` or `coalescelist` still names the caller's resources).
+    fn residual_token(&self, expression: &Expression) -> Partial {
+        let before = self.inlined.borrow().len();
+        let token = Partial::token(&self.residual(expression));
+        let inlined: Vec<String> = self.inlined.borrow_mut().drain(before..).collect();
+        if let (Some(text), false) = (token.value.as_str(), inlined.is_empty()) {
+            self.names.combined(text, &inlined);
+        }
+        token
     }
 
     /// A value every part of which must be known (an operand, a condition, a key).
@@ -773,6 +802,7 @@ impl Evaluator<'_> {
                 })
                 .collect(),
             read: self.read,
+            inlined: RefCell::default(),
         };
         template.string(text.value.as_str().unwrap_or_default())
     }
@@ -829,6 +859,7 @@ impl Evaluator<'_> {
             names: self.names,
             iterators: self.iterators.clone(),
             read: self.read,
+            inlined: RefCell::default(),
         };
         let mut list = Vec::new();
         let mut map = Map::new();

@@ -80,6 +80,10 @@ impl Names for Scoped<'_> {
         self.outer.passes(resource_type)
     }
 
+    fn combined(&self, token: &str, inlined: &[String]) {
+        self.outer.combined(token, inlined)
+    }
+
     fn file(&self, path: &str) -> Evaluated {
         self.outer.file(path)
     }

@@ -15,7 +15,22 @@ pub(super) fn jsonencode(args: &[Value]) -> Result<Value, String> {
 
 /// Writes `value` as JSON with its `${…}` tokens raw: also an HCL expression for the value.
 pub(crate) fn encode(value: &Value, out: &mut String) {
+    encode_with(value, out, false);
+}
+
+/// [`encode`], but a string that is one `${…}` token is written as its expression, as the
+/// expression that made the value would: `[aws_subnet.a.id]`, not `["${aws_subnet.a.id}"]`.
+pub(crate) fn encode_expression(value: &Value, out: &mut String) {
+    encode_with(value, out, true);
+}
+
+fn encode_with(value: &Value, out: &mut String, bare_tokens: bool) {
     match value {
+        Value::String(text) if bare_tokens && crate::resolve::evaluate::is_token(text) => {
+            out.push('(');
+            out.push_str(&text[2..text.len() - 1]);
+            out.push(')');
+        }
         Value::String(text) => encode_string(text, out),
         Value::Array(items) => {
             out.push('[');
@@ -23,7 +38,7 @@ pub(crate) fn encode(value: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                encode(item, out);
+                encode_with(item, out, bare_tokens);
             }
             out.push(']');
         }
@@ -35,7 +50,7 @@ pub(crate) fn encode(value: &Value, out: &mut String) {
                 }
                 encode_string(key, out);
                 out.push(':');
-                encode(member, out);
+                encode_with(member, out, bare_tokens);
             }
             out.push('}');
         }

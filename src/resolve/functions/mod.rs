@@ -4,7 +4,7 @@
 mod json;
 mod text;
 
-pub(crate) use json::encode;
+pub(crate) use json::encode_expression;
 use json::{jsondecode, jsonencode};
 use serde_json::{Map, Value};
 use text::{format, join, replace, split, string_map, strings2, substr, trimprefix, trimsuffix};

@@ -165,6 +165,17 @@ impl Names for View<'_> {
         })
     }
 
+    fn combined(&self, token: &str, inlined: &[String]) {
+        let mut foreign = self.instance().foreign.borrow_mut();
+        let mut written = inlined.iter().map(|t| foreign.get(t).cloned());
+        let Some(Some(first)) = written.next() else {
+            return;
+        };
+        if written.all(|module| module.as_ref() == Some(&first)) {
+            foreign.insert(token.to_owned(), first);
+        }
+    }
+
     fn passes(&self, resource_type: &str) -> bool {
         self.tree.pass_through.passes(resource_type)
     }
