@@ -3,7 +3,7 @@
 //! Terraform reads `*.tf` and `*.tf.json`. OpenTofu reads `*.tofu` and `*.tofu.json` too, and a
 //! `.tofu` file shadows the `.tf` file of the same base name (`ecr.tofu` is read, `ecr.tf` is not;
 //! `ecr.tofu.json` shadows `ecr.tf.json`). Override files (`override.tf`, `*_override.tf` and their
-//! other forms) are configuration, merged after the others (`crate::resolve`). Test files
+//! other forms) are configuration, merged after the others when a directory is resolved. Test files
 //! (`*.tftest.hcl`, `*.tofutest.hcl`), query files (`*.tfquery.hcl`) and Stacks files are not
 //! configuration.
 
