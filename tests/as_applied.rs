@@ -161,21 +161,3 @@ fn an_override_of_nothing_is_the_error_terraform_gives() {
     // The rest of the directory is still checked.
     assert!(stdout.contains("PP101"), "{stdout}");
 }
-
-#[test]
-fn a_value_passed_through_a_resource_is_followed_and_shown_in_the_trace() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        &[(
-            "main.tf",
-            "resource \"aws_subnet\" \"a\" {\n  vpc_id            = \"vpc-0example\"\n  cidr_block        = \"10.0.0.0/24\"\n  availability_zone = \"eu-west-1a\"\n}\n\n\
-             resource \"aws_subnet\" \"b\" {\n  vpc_id            = \"vpc-0example\"\n  cidr_block        = \"10.0.1.0/24\"\n  availability_zone = \"eu-west-1b\"\n}\n\n\
-             resource \"time_sleep\" \"network\" {\n  create_duration = \"30s\"\n\n  triggers = {\n    subnets = join(\",\", [aws_subnet.a.id, aws_subnet.b.id])\n  }\n}\n\n\
-             resource \"aws_eks_cluster\" \"payments\" {\n  name                      = \"payments\"\n  role_arn                  = \"arn:aws:iam::111122223333:role/eks\"\n  enabled_cluster_log_types = [\"api\", \"audit\", \"authenticator\", \"controllerManager\", \"scheduler\"]\n\n  vpc_config {\n    subnet_ids = split(\",\", time_sleep.network.triggers[\"subnets\"])\n  }\n}\n",
-        )],
-    );
-    let (status, stdout, stderr) = payplat(dir.path(), &["check", "--select", "PP401", "."]);
-    assert_eq!(status, Some(1), "{stdout}{stderr}");
-    insta::assert_snapshot!("pass_through_trace", stdout);
-}

@@ -386,9 +386,9 @@ fn every_tf_json_fixture_has_an_hcl_twin_with_the_same_verdicts() {
                 let evaluation = evaluate(&rules.rules, &hcl_documents, &hcl_modules);
                 for finding in &evaluation.findings {
                     assert!(
-                        finding.document.path.extension().is_some_and(|e| e == "tf")
+                        payplat::load::is_native(&finding.document.path)
                             && finding.position.is_some(),
-                        "{}: a finding of {} is not located in a .tf file",
+                        "{}: a finding of {} is not located in a .tf or .tofu file",
                         twin.display(),
                         finding.resource.address
                     );

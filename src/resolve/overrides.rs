@@ -32,6 +32,8 @@ pub(super) fn merge(documents: &mut [Document], files: &[usize]) -> Vec<LoadErro
             .cmp(&documents[b].path.file_name())
     });
     let mut errors = Vec::new();
+    // Where declarations are looked up: the other files, then the overrides merged so far.
+    let mut merged_into = originals.clone();
     for at in overrides {
         let file = documents[at].path.clone();
         let resources = std::mem::take(&mut documents[at].resources);
@@ -59,7 +61,7 @@ pub(super) fn merge(documents: &mut [Document], files: &[usize]) -> Vec<LoadErro
         }
         let declarations = std::mem::take(&mut documents[at].declarations);
         for declaration in declarations {
-            let original = originals.iter().find_map(|&i| {
+            let original = merged_into.iter().find_map(|&i| {
                 let d = documents[i]
                     .declarations
                     .iter()
@@ -81,6 +83,7 @@ pub(super) fn merge(documents: &mut [Document], files: &[usize]) -> Vec<LoadErro
                 documents[at].declarations.push(merged);
             }
         }
+        merged_into.push(at);
     }
     errors
 }
