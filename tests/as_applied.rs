@@ -161,3 +161,63 @@ fn an_override_of_nothing_is_the_error_terraform_gives() {
     // The rest of the directory is still checked.
     assert!(stdout.contains("PP101"), "{stdout}");
 }
+
+#[test]
+fn the_workspace_is_known_where_the_environment_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[(
+            "main.tf",
+            "resource \"aws_cloudwatch_log_group\" \"payments\" {\n  name              = \"/payments/api\"\n  retention_in_days = terraform.workspace == \"prod\" ? 365 : 1\n}\n",
+        )],
+    );
+    let check = |workspace: Option<&str>| {
+        let mut command = Command::cargo_bin("payplat").unwrap();
+        command.current_dir(dir.path()).env_remove("TF_WORKSPACE");
+        if let Some(name) = workspace {
+            command.env("TF_WORKSPACE", name);
+        }
+        let output = command
+            .args(["check", "--select", "PP501", "."])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (status, stdout) = check(None);
+    assert_eq!(status, Some(0), "{stdout}");
+    assert!(stdout.contains("which differs per workspace"), "{stdout}");
+    assert_eq!(check(Some("dev")).0, Some(1));
+    assert_eq!(check(Some("prod")).0, Some(0));
+    // `terraform workspace select` writes the choice beside the modules.
+    write(dir.path(), &[(".terraform/environment", "dev\n")]);
+    assert_eq!(check(None).0, Some(1));
+}
+
+#[test]
+fn a_write_only_argument_is_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[(
+            "main.tf",
+            "resource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"payments/db\"\n}\n\n\
+             resource \"aws_secretsmanager_secret_version\" \"db\" {\n  secret_id                = aws_secretsmanager_secret.db.id\n  secret_string_wo         = \"hunter2-do-not-print\"\n  secret_string_wo_version = 1\n}\n",
+        )],
+    );
+    for format in ["human", "json", "sarif", "markdown", "evidence"] {
+        let (_, stdout, stderr) = payplat(
+            dir.path(),
+            &["check", "--profile", "pci-dss", "--format", format, "."],
+        );
+        assert!(
+            !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+            "{format}: {stdout}"
+        );
+    }
+    let (_, stdout, _) = payplat(dir.path(), &["inspect", "--values", "."]);
+    assert!(!stdout.contains("hunter2"), "{stdout}");
+}

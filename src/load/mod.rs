@@ -247,6 +247,9 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, LoadError> {
     // Held until the end of the run: no room to spare.
     resources.shrink_to_fit();
     resources.par_iter_mut().for_each(mark_secret_content);
+    if kind.is_configuration() {
+        resources.iter_mut().for_each(mark_write_only);
+    }
     Ok(Document {
         path: path.to_owned(),
         kind,
@@ -272,6 +275,7 @@ fn load_native(path: &Path, text: String) -> Result<Document, LoadError> {
     let mut resources = parsed.resources;
     for resource in &mut resources {
         mark_secret_content(resource);
+        mark_write_only(resource);
     }
     Ok(Document {
         path: path.to_owned(),
@@ -493,6 +497,25 @@ const SECRET_ATTRIBUTES: &[(&str, &str)] = &[
     ("aws_iam_access_key", "/secret"),
     ("aws_ssm_parameter", "/value"),
 ];
+
+/// Write-only arguments (`password_wo`) exist only in configuration, never in a plan or state:
+/// they carry secrets by design.
+fn mark_write_only(resource: &mut crate::model::Resource) {
+    let write_only: Vec<String> = resource.values.read(|values| {
+        values
+            .as_object()
+            .into_iter()
+            .flat_map(|members| members.keys())
+            .filter(|key| key.ends_with("_wo"))
+            .map(|key| crate::pointer::join("", key))
+            .collect()
+    });
+    for attribute in write_only {
+        if !resource.is_sensitive(&attribute) {
+            resource.sensitive.push(attribute);
+        }
+    }
+}
 
 fn mark_secret_content(resource: &mut crate::model::Resource) {
     for (resource_type, attribute) in SECRET_ATTRIBUTES {

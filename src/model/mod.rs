@@ -247,11 +247,34 @@ impl Resource {
         [&self.pointer, self.values_at, at].concat()
     }
 
-    /// Whether this block's `count` or `for_each` was left unevaluated: it may make no
-    /// instance at all.
+    /// Whether this block's `count` or `for_each` was left unevaluated, or its OpenTofu
+    /// `lifecycle { enabled }`: it may make no instance at all.
     pub fn may_not_exist(&self) -> bool {
-        self.action == Action::Config
-            && (self.values.get("count").is_some() || self.values.get("for_each").is_some())
+        self.existence_unknown().is_some()
+    }
+
+    /// What leaves it open whether the block makes an instance: "`count` or `for_each`", or
+    /// "`lifecycle.enabled`".
+    pub fn existence_unknown(&self) -> Option<&'static str> {
+        if self.action != Action::Config {
+            return None;
+        }
+        if self.values.get("count").is_some() || self.values.get("for_each").is_some() {
+            return Some("`count` or `for_each`");
+        }
+        match self.lifecycle_enabled() {
+            Some(Value::Bool(_)) | None => None,
+            Some(_) => Some("`lifecycle.enabled`"),
+        }
+    }
+
+    /// OpenTofu's `lifecycle { enabled = … }`, as written or evaluated (a block is an object in
+    /// `.tf`, an object or a list of one in JSON).
+    pub fn lifecycle_enabled(&self) -> Option<&Value> {
+        let lifecycle = self.values.get("lifecycle")?;
+        lifecycle
+            .get("enabled")
+            .or_else(|| lifecycle.get(0)?.get("enabled"))
     }
 
     /// Whether the attribute at this pointer (or one containing it) is sensitive.

@@ -93,6 +93,10 @@ pub(crate) trait Names {
     fn combined(&self, token: &str, inlined: &[String]) {
         let _ = (token, inlined);
     }
+    /// `terraform.workspace`, where the environment names it.
+    fn workspace(&self) -> Evaluated {
+        Err(Stop::Unknown)
+    }
     /// Whether resources of `resource_type` pass values through.
     fn passes(&self, resource_type: &str) -> bool {
         let _ = resource_type;
@@ -438,6 +442,14 @@ impl Evaluator<'_> {
                             }
                             ("path", [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 (self.names.path(name)?, rest)
+                            }
+                            ("terraform", [TraversalOperator::GetAttr(name), rest @ ..])
+                                if name.as_str() == "workspace" =>
+                            {
+                                match self.names.workspace() {
+                                    Ok(value) => (value, rest),
+                                    Err(_) => return self.reference(root.as_str(), operators),
+                                }
                             }
                             (resource_type, [TraversalOperator::GetAttr(name), rest @ ..]) => {
                                 match self.echoed(resource_type, name.as_str(), rest) {

@@ -77,6 +77,10 @@ pub(super) fn evaluate_resources(
             }
         }
     }
+    // OpenTofu's `lifecycle { enabled = false }` makes no instance, as `count = 0`.
+    document
+        .resources
+        .retain(|r| r.lifecycle_enabled() != Some(&Value::Bool(false)));
     made.sort();
     made.dedup();
     document.made = made;

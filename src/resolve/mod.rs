@@ -317,7 +317,7 @@ fn add_context(documents: &mut Vec<Document>, read: &[&Path], notes: &mut Vec<St
 }
 
 /// `read_dir` reads the current directory as `.`, not as the empty path a bare file name has.
-fn readable(directory: &Path) -> &Path {
+pub(crate) fn readable(directory: &Path) -> &Path {
     if directory.as_os_str().is_empty() {
         Path::new(".")
     } else {

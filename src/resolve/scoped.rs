@@ -80,6 +80,10 @@ impl Names for Scoped<'_> {
         self.outer.passes(resource_type)
     }
 
+    fn workspace(&self) -> Evaluated {
+        self.outer.workspace()
+    }
+
     fn combined(&self, token: &str, inlined: &[String]) {
         self.outer.combined(token, inlined)
     }

@@ -165,6 +165,20 @@ impl Names for View<'_> {
         })
     }
 
+    /// As Terraform chooses it: `TF_WORKSPACE`, else the root's `.terraform/environment`
+    /// (`terraform workspace select` writes it); with neither, the run may select any.
+    fn workspace(&self) -> Evaluated {
+        let root = &self.tree.instances[self.root()].directory;
+        let chosen = std::env::var("TF_WORKSPACE").ok().or_else(|| {
+            std::fs::read_to_string(crate::resolve::readable(root).join(".terraform/environment"))
+                .ok()
+        });
+        match chosen.map(|name| name.trim().to_owned()) {
+            Some(name) if !name.is_empty() => Ok(Partial::known(Value::String(name))),
+            _ => Err(Stop::Unknown),
+        }
+    }
+
     fn combined(&self, token: &str, inlined: &[String]) {
         let mut foreign = self.instance().foreign.borrow_mut();
         let mut written = inlined.iter().map(|t| foreign.get(t).cloned());

@@ -32,8 +32,9 @@ impl<'a> Scope<'_, 'a> {
             match self.check(check, &Here::top(&values, other)) {
                 // It holds if the resource is there, which these inputs do not say.
                 Outcome::Pass(_) if other.may_not_exist() => Outcome::Undetermined(vec![here.note(format!(
-                    "`{}` would qualify, but whether it exists depends on a `count` or `for_each` these inputs do not decide",
-                    other.address
+                    "`{}` would qualify, but whether it exists depends on a {} these inputs do not decide",
+                    other.address,
+                    other.existence_unknown().unwrap_or_default(),
                 ))]),
                 outcome => outcome,
             }

@@ -336,8 +336,9 @@ fn check_resource<'a>(
                 .into_iter()
                 .map(|note| Note {
                     message: format!(
-                        "{}, if it is made: its `count` or `for_each` is not known from these inputs",
-                        note.message
+                        "{}, if it is made: its {} is not known from these inputs",
+                        note.message,
+                        resource.existence_unknown().unwrap_or_default(),
                     ),
                     ..note
                 })

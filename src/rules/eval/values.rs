@@ -33,6 +33,9 @@ pub(crate) fn unevaluated(expression: &str) -> String {
                 "`{expression}`, and no input sets `{variable}` (a default, terraform.tfvars, *.auto.tfvars); Terraform may be given it on the command line"
             )
         }
+        Some(body) if expr::references(body).contains(&"terraform.workspace") => format!(
+            "`{expression}`, which differs per workspace, and neither TF_WORKSPACE nor .terraform/environment names one"
+        ),
         _ => format!("an expression payplat cannot evaluate: `{expression}`"),
     }
 }
