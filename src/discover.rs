@@ -79,6 +79,12 @@ fn walk(root: &Path, engine: Option<Engine>, found: &mut Discovered) {
             Ok(entry) if entry.file_type().is_file() && is_candidate(entry.path()) => {
                 candidates.push(entry.into_path())
             }
+            Ok(entry) if entry.file_type().is_file() && is_stack(entry.path()) => {
+                found.notes.push(format!(
+                    "{}: not read: payplat does not read Terraform Stacks yet; check the plans of its deployments",
+                    entry.path().display()
+                ))
+            }
             Ok(_) => {}
             Err(error) if error.loop_ancestor().is_some() => found.notes.push(format!(
                 "{}: symbolic link loop, not followed",
@@ -107,6 +113,14 @@ fn walk(root: &Path, engine: Option<Engine>, found: &mut Discovered) {
             None => found.push(Input::File(file)),
         }
     }
+}
+
+/// A Terraform Stacks file (`*.tfcomponent.hcl`, `*.tfstack.hcl`, `*.tfdeploy.hcl`).
+fn is_stack(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    [".tfcomponent.hcl", ".tfstack.hcl", ".tfdeploy.hcl"]
+        .iter()
+        .any(|extension| name.ends_with(extension))
 }
 
 fn is_candidate(path: &Path) -> bool {

@@ -221,3 +221,77 @@ fn a_write_only_argument_is_never_printed() {
     let (_, stdout, _) = payplat(dir.path(), &["inspect", "--values", "."]);
     assert!(!stdout.contains("hunter2"), "{stdout}");
 }
+
+/// Subnets in two zones, named to the cluster through a `time_sleep`'s triggers.
+const PASSED_THROUGH: &str = r#"resource "aws_subnet" "a" {
+  vpc_id            = "vpc-0example"
+  cidr_block        = "10.0.0.0/24"
+  availability_zone = "eu-west-1a"
+}
+
+resource "aws_subnet" "b" {
+  vpc_id            = "vpc-0example"
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "eu-west-1b"
+}
+
+resource "time_sleep" "network" {
+  create_duration = "30s"
+
+  triggers = {
+    subnets = join(",", [aws_subnet.a.id, aws_subnet.b.id])
+  }
+}
+
+resource "aws_eks_cluster" "payments" {
+  name                      = "payments"
+  role_arn                  = "arn:aws:iam::111122223333:role/eks"
+  enabled_cluster_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+  vpc_config {
+    subnet_ids = split(",", time_sleep.network.triggers["subnets"])
+  }
+}
+"#;
+
+#[test]
+fn a_value_passed_through_a_resource_is_followed_and_shown_in_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("main.tf", PASSED_THROUGH)]);
+    let (status, stdout, stderr) = payplat(dir.path(), &["check", "--select", "PP401", "."]);
+    assert_eq!(status, Some(1), "{stdout}{stderr}");
+    insta::assert_snapshot!("pass_through_trace", stdout);
+}
+
+#[test]
+fn stacks_files_are_named_as_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("main.tf", SCANNED),
+            (
+                "components.tfcomponent.hcl",
+                "component \"ecr\" {\n  source = \"./ecr\"\n}\n",
+            ),
+            (
+                "deployments.tfdeploy.hcl",
+                "deployment \"prod\" {\n  inputs = {}\n}\n",
+            ),
+            ("main.tftest.hcl", "run \"plan\" {\n  command = plan\n}\n"),
+        ],
+    );
+    let (status, stdout, stderr) = payplat(dir.path(), &["check", "--select", "PP101", "."]);
+    assert_eq!(status, Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "deployments.tfdeploy.hcl: not read: payplat does not read Terraform Stacks yet"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("components.tfcomponent.hcl: not read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("main.tftest.hcl"), "{stderr}");
+}

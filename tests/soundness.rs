@@ -59,9 +59,16 @@ fn fixtures() -> Vec<PathBuf> {
 
 /// Every check's verdict, by rule and resource address.
 fn verdicts(rules: &RuleSet, input: &Path) -> BTreeMap<(String, String), Verdict> {
+    checked(rules, input).0
+}
+
+/// Every check's verdict, and the module calls whose code could not be read (`module.ecr`): a
+/// module whose `source` is not known is not read, which the run says (and `--require-modules`
+/// fails on), so its checks may go.
+fn checked(rules: &RuleSet, input: &Path) -> (BTreeMap<(String, String), Verdict>, Vec<String>) {
     let inputs = load_inputs(&[input.to_path_buf()], false);
     let evaluation = evaluate(&rules.rules, &inputs.documents, &inputs.modules);
-    evaluation
+    let verdicts = evaluation
         .checks
         .iter()
         .map(|check| {
@@ -70,7 +77,13 @@ fn verdicts(rules: &RuleSet, input: &Path) -> BTreeMap<(String, String), Verdict
                 check.verdict,
             )
         })
-        .collect()
+        .collect();
+    let unread = inputs
+        .unread_modules
+        .iter()
+        .map(|u| u.call.clone())
+        .collect();
+    (verdicts, unread)
 }
 
 /// The JSON pointers of the values one may make unknown in a configuration or a plan.
@@ -315,7 +328,12 @@ fn no_unknown_value_turns_a_pass_into_a_fail_or_a_fail_into_a_pass() {
                     };
                     std::fs::write(&target, made_unknown(&document, &at).to_string()).unwrap();
                     tried += 1;
-                    let after = verdicts(&rules, &input);
+                    let (after, unread) = checked(&rules, &input);
+                    let in_unread = |address: &str| {
+                        unread.iter().any(|call| {
+                            keyless(address).starts_with(&format!("{}.", keyless(call)))
+                        })
+                    };
                     for (check, was) in &before {
                         // Instances whose keys became unknown are checked as their block.
                         let block =
@@ -331,6 +349,9 @@ fn no_unknown_value_turns_a_pass_into_a_fail_or_a_fail_into_a_pass() {
                         // A check may not vanish because a value became unknown: where the
                         // inputs no longer decide whether the rule applies, it is undetermined.
                         let Some(now) = now else {
+                            if in_unread(&check.1) {
+                                continue;
+                            }
                             moved.push(format!(
                                 "{} {}: {} {} {was:?} -> not checked with {at} unknown",
                                 fixture.display(),

@@ -82,6 +82,7 @@ impl Expressions {
                 target: target.clone(),
                 module: None,
                 via: Vec::new(),
+                waits_only: false,
             })),
             Expressions::Object(members) => {
                 for (key, value) in members {
@@ -244,6 +245,7 @@ impl ConfigReferences {
                     target: target.clone(),
                     module: None,
                     via: Vec::new(),
+                    waits_only: false,
                 });
             }
             if !found.is_empty() {
@@ -319,6 +321,7 @@ impl ConfigReferences {
                     module: (module != path).then_some(module),
                     target,
                     via,
+                    waits_only: false,
                 }),
             }
         }

@@ -187,6 +187,7 @@ pub(super) fn references_in(values: &Value) -> Vec<Reference> {
                     target: target.to_owned(),
                     module: None,
                     via: Vec::new(),
+                    waits_only: false,
                 });
             }
         }

@@ -177,6 +177,10 @@ pub struct Reference {
     /// combines it: what is reached this way bounds the value from above.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via: Vec<Hop>,
+    /// Whether the attribute only waits for the target (a resource its value passed through:
+    /// `time_sleep.this` of `time_sleep.this.triggers["name"]`) and reads no value of it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub waits_only: bool,
 }
 
 /// A variable, local or module output a reference passes through, and where it is declared.

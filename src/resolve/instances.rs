@@ -222,6 +222,7 @@ fn evaluate_values(
                     target,
                     module: written_in,
                     via: Vec::new(),
+                    waits_only: true,
                 });
             }
         }
@@ -250,6 +251,7 @@ fn references_in(
                     target: target.to_owned(),
                     module: written.cloned(),
                     via: Vec::new(),
+                    waits_only: false,
                 });
             }
         }

@@ -226,7 +226,8 @@ fn called_directories(documents: &[Document], groups: &[Vec<usize>]) -> BTreeSet
                     .value
                     .as_ref()
                     .and_then(|body| body.get("source"))
-                    .and_then(|source| source.as_str());
+                    .and_then(|source| source.as_str())
+                    .and_then(|source| early_value(documents, group, source));
                 if let Some(source) = source.filter(|s| s.starts_with("./") || s.starts_with("../"))
                 {
                     called.insert(normalize(&directory.join(source)));
@@ -235,6 +236,26 @@ fn called_directories(documents: &[Document], groups: &[Vec<usize>]) -> BTreeSet
         }
     }
     called
+}
+
+/// A module's `source` as written, or where it names a variable or local (OpenTofu's early
+/// evaluation, Terraform's `const` variables), that name's literal default or value in the
+/// module's files (`group`). The tree evaluates it fully; this only tells which directories are
+/// called, before the tree is built.
+fn early_value<'d>(documents: &'d [Document], group: &[usize], source: &'d str) -> Option<&'d str> {
+    let Some(name) = source.strip_prefix("${").and_then(|s| s.strip_suffix('}')) else {
+        return Some(source);
+    };
+    let (kind, name) = match name.trim().split_once('.') {
+        Some(("var", name)) => (Declared::Variable, name),
+        Some(("local", name)) => (Declared::Local, name),
+        _ => return None,
+    };
+    group
+        .iter()
+        .flat_map(|&i| &documents[i].declarations)
+        .find(|d| d.kind == kind && d.name == name)
+        .and_then(|d| d.value.as_ref()?.as_str())
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system.

@@ -251,7 +251,8 @@ impl Tree {
         let (plain, counted): (Vec<_>, Vec<_>) = calls
             .into_iter()
             .partition(|(_, body)| !body.contains_key("count") && !body.contains_key("for_each"));
-        for (name, body) in plain.into_iter().chain(counted) {
+        for (name, mut body) in plain.into_iter().chain(counted) {
+            self.evaluate_early(parent, &mut body);
             let path = if parent_path.is_empty() {
                 format!("module.{name}")
             } else {
@@ -384,6 +385,30 @@ impl Tree {
                 _ => Call::Unknown,
             };
             self.instances[parent].children.insert(name, call);
+        }
+    }
+
+    /// A call's `source` and `version` that read variables or locals, evaluated in the caller
+    /// (OpenTofu's early evaluation, Terraform's `const` variables); left as written where the
+    /// caller's inputs do not decide them.
+    fn evaluate_early(&self, caller: usize, body: &mut Map<String, Value>) {
+        for key in ["source", "version"] {
+            let Some(Value::String(text)) = body.get(key) else {
+                continue;
+            };
+            if crate::expr::template_spans(text).is_empty() {
+                continue;
+            }
+            let read = RefCell::default();
+            let evaluated =
+                super::evaluate::evaluate_string_reading(text, &self.view(caller), &read);
+            if let Ok(Partial {
+                value: value @ Value::String(_),
+                tokens: false,
+            }) = evaluated
+            {
+                body.insert(key.to_owned(), value);
+            }
         }
     }
 

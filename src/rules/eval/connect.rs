@@ -127,7 +127,7 @@ impl<'a> Scope<'_, 'a> {
                 };
                 // What a value only waits for (a resource it passed through) does not say
                 // which resource the value names.
-                resolved |= at.is_none() || reads_value(&reference.target);
+                resolved |= at.is_none() || !reference.waits_only;
                 for target in targets {
                     if types.iter().any(|ty| ty == target.address.resource_type()) {
                         ends.add(target);
@@ -252,7 +252,7 @@ impl<'a> Scope<'_, 'a> {
                 let Some(targets) = self.targets(other, reference, &mut scratch) else {
                     continue;
                 };
-                resolved |= at.is_none() || reads_value(&reference.target);
+                resolved |= at.is_none() || !reference.waits_only;
                 for target in targets {
                     link(&mut incoming.by_target, identity(target), i);
                     if let Some(via) = via

@@ -168,6 +168,8 @@ impl<'a> Scope<'_, 'a> {
             .filter(|r| crate::pointer::is_prefix(at, &r.attribute))
             // Which instance, not which resource: `aws_subnet.p[count.index]`.
             .filter(|r| !matches!(r.target.as_str(), "count.index" | "each.key"))
+            // What the value only waits for is no value of it.
+            .filter(|r| !r.waits_only)
             .collect();
         if references.is_empty() {
             reach.missing(format!("`{name}` names no resource"));
