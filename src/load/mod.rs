@@ -4,6 +4,8 @@
 //! column. Each form has its own module; they all produce the same [`Resource`] model.
 
 mod configuration;
+mod decode;
+mod error;
 mod files;
 mod hcl;
 mod plan;
@@ -12,6 +14,8 @@ mod tree;
 
 use crate::model::{Document, Kind, Values, parses_later};
 use crate::{pointer, text};
+use decode::{decode, json_error, json_type};
+pub use error::{LoadError, Problem};
 use rayon::prelude::*;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -35,158 +39,6 @@ impl Input {
         match self {
             Input::Stdin => Path::new("<stdin>"),
             Input::File(path) => path,
-        }
-    }
-}
-
-/// Why one input could not be loaded. Other inputs are unaffected.
-#[derive(Debug, thiserror::Error)]
-#[error("{}{}: {problem}", path.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
-pub struct LoadError {
-    /// The input, as the user named it.
-    pub path: PathBuf,
-    /// 1-based line and column where the text breaks, when that is known.
-    pub position: Option<(usize, usize)>,
-    /// What is wrong.
-    pub problem: Problem,
-}
-
-impl LoadError {
-    /// An error of the whole input.
-    pub fn new(path: &Path, problem: Problem) -> Self {
-        LoadError {
-            path: path.to_owned(),
-            position: None,
-            problem,
-        }
-    }
-
-    fn at(path: &Path, line: usize, column: usize, problem: Problem) -> Self {
-        LoadError {
-            path: path.to_owned(),
-            position: Some((line, column)),
-            problem,
-        }
-    }
-
-    /// What the user can do about it.
-    pub fn help(&self) -> Option<&'static str> {
-        match &self.problem {
-            Problem::NoInputs => Some(
-                "check the path; payplat reads *.tf, *.tf.json (and OpenTofu's *.tofu, *.tofu.json), \
-                 cdk.tf.json (cdktf.out/) and plans saved with `terraform show -json tfplan > plan.json`",
-            ),
-            Problem::Empty => Some(
-                "write the plan with `terraform show -json tfplan > plan.json`, or run `cdktf synth`",
-            ),
-            Problem::Truncated(_) => {
-                Some("the file ends early: was it cut off while being written or copied?")
-            }
-            Problem::WrapperOutput => Some(
-                "hashicorp/setup-terraform's wrapper adds its own lines to the output; set \
-                 `terraform_wrapper: false`, or write the plan with `terraform show -json tfplan > plan.json`",
-            ),
-            Problem::NativeSyntax => {
-                Some("name files of Terraform's native syntax `.tf`: payplat reads them as HCL")
-            }
-            Problem::Hcl(message) if message.contains("nest more than") => {
-                Some("Terraform configurations nest far less deeply; this is not one")
-            }
-            Problem::Hcl(_) => Some("fix the syntax there; `terraform validate` points at it too"),
-            Problem::TooDeep(_) => {
-                Some("Terraform documents nest far less deeply; this is not one")
-            }
-            Problem::NotTerraform(_) | Problem::NotObject(_) => Some(
-                "payplat reads `terraform show -json` plans and states, `*.tf.json` and CDKTF `cdk.tf.json`",
-            ),
-            Problem::Malformed { .. } => {
-                Some("was the file edited by hand or written by an unfamiliar tool?")
-            }
-            _ => None,
-        }
-    }
-}
-
-/// What is wrong with an input.
-#[derive(Debug, thiserror::Error)]
-pub enum Problem {
-    /// A directory with no Terraform input in it: a mistyped path must never pass a gate.
-    #[error(
-        "no Terraform inputs under this directory (no *.tf, *.tf.json or .tofu files, and no JSON written by `terraform show -json`)"
-    )]
-    NoInputs,
-    /// The file cannot be read.
-    #[error("cannot read: {0}")]
-    Read(std::io::Error),
-    /// Not a file (a directory, a device).
-    #[error("not a regular file")]
-    NotAFile,
-    /// No text at all.
-    #[error("the file is empty")]
-    Empty,
-    /// A byte that is not UTF-8.
-    #[error("not valid UTF-8: byte 0x{byte:02x} cannot start or continue a character")]
-    InvalidUtf8 {
-        /// The first bad byte.
-        byte: u8,
-    },
-    /// UTF-16 that does not decode.
-    #[error("not valid UTF-16: {0}")]
-    InvalidUtf16(&'static str),
-    /// The JSON ends early.
-    #[error("the JSON is truncated: {0}")]
-    Truncated(String),
-    /// The text of setup-terraform's wrapper, not JSON.
-    #[error("not JSON: the text starts with `[command]`, the output of setup-terraform's wrapper")]
-    WrapperOutput,
-    /// Terraform's native syntax saved as JSON.
-    #[error("not JSON: this is Terraform's native (HCL) syntax")]
-    NativeSyntax,
-    /// Text that is not JSON.
-    #[error("not JSON: {0}")]
-    NotJson(String),
-    /// A `payplat:ignore` comment that says too little.
-    #[error("{0}")]
-    IgnoreComment(String),
-    /// Terraform's native syntax that does not parse.
-    #[error("not valid Terraform (HCL): {0}")]
-    Hcl(String),
-    /// Nesting beyond serde_json's limit.
-    #[error("the JSON nests too deeply: {0}")]
-    TooDeep(String),
-    /// Broken JSON.
-    #[error("invalid JSON: {0}")]
-    Json(String),
-    /// JSON whose top level is not an object.
-    #[error("the top level is {0}, not an object")]
-    NotObject(&'static str),
-    /// An object that is no Terraform document.
-    #[error(
-        "not a Terraform document: it is not a plan or state, and none of its top-level keys ({0}) is a Terraform block"
-    )]
-    NotTerraform(String),
-    /// A variable file (`terraform.tfvars`, `*.auto.tfvars.json`) that cannot be read.
-    #[error("cannot read the variable values: {0}")]
-    Variables(String),
-    /// A Terraform document with a member of the wrong shape.
-    #[error("{pointer}: {message}")]
-    Malformed {
-        /// Where, in the file.
-        pointer: String,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-impl Problem {
-    pub(crate) fn malformed(pointer: &str, message: impl Into<String>) -> Self {
-        Problem::Malformed {
-            pointer: if pointer.is_empty() {
-                "/".to_owned()
-            } else {
-                pointer.to_owned()
-            },
-            message: message.into(),
         }
     }
 }
@@ -584,125 +436,6 @@ fn classify(top: &Top) -> Result<Kind, Problem> {
         Some(Value::Object(meta)) if meta.contains_key("metadata") => Kind::Cdktf,
         _ => Kind::Tfjson,
     })
-}
-
-/// Honours a UTF-8 or UTF-16 byte-order mark; anything else must be UTF-8.
-/// On failure, returns the line and column of the bad input where there is one.
-fn decode(mut bytes: Vec<u8>) -> Result<String, (Option<(usize, usize)>, Problem)> {
-    let utf16 = |rest: &[u8], big_endian: bool| {
-        if !rest.len().is_multiple_of(2) {
-            return Err((None, Problem::InvalidUtf16("odd number of bytes")));
-        }
-        text::utf16_chars(rest, big_endian)
-            .collect::<Result<String, _>>()
-            .map_err(|_| (None, Problem::InvalidUtf16("unpaired surrogate")))
-    };
-    if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
-        return utf16(rest, false);
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
-        return utf16(rest, true);
-    }
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).map_err(|error| {
-        let bytes = error.as_bytes();
-        let at = error.utf8_error().valid_up_to();
-        // Everything before the first bad byte is valid UTF-8.
-        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
-        let position = crate::locate::position(before, at);
-        (
-            Some((position.line, position.column)),
-            Problem::InvalidUtf8 { byte: bytes[at] },
-        )
-    })
-}
-
-fn json_error(path: &Path, text: &str, error: &serde_json::Error) -> LoadError {
-    use serde_json::error::Category;
-    let message = error.to_string();
-    // serde_json appends " at line L column C"; the position is reported separately.
-    let message = match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message,
-    };
-    let start = text.trim_start();
-    let problem = if start.starts_with("[command]") {
-        Problem::WrapperOutput
-    } else if looks_like_native_syntax(start) {
-        Problem::NativeSyntax
-    } else if !start.starts_with(['{', '[']) && error.classify() == Category::Syntax {
-        Problem::NotJson(message)
-    } else if error.classify() == Category::Eof {
-        Problem::Truncated(message.replace("EOF while parsing", "it ends inside"))
-    } else if message.contains("recursion limit") {
-        Problem::TooDeep("more than 128 levels".to_owned())
-    } else {
-        // Only words other languages use for JSON values are named: the text of a broken file
-        // may be a secret.
-        match token_at(text, error.line(), error.column()) {
-            Some(token) if NOT_JSON_WORDS.contains(&token) => {
-                Problem::Json(format!("{message}, found `{token}`"))
-            }
-            _ => Problem::Json(message),
-        }
-    };
-    match problem {
-        // The whole file is the wrong kind of text; a position would point at nothing useful.
-        Problem::WrapperOutput | Problem::NativeSyntax => LoadError::new(path, problem),
-        _ => LoadError::at(path, error.line(), error.column(), problem),
-    }
-}
-
-/// Values of JavaScript, Python, HCL and YAML that are not JSON, as broken documents hold them.
-const NOT_JSON_WORDS: &[&str] = &[
-    "NaN",
-    "Infinity",
-    "-Infinity",
-    "undefined",
-    "True",
-    "False",
-    "None",
-    "nil",
-    "yes",
-    "no",
-];
-
-/// The word at a 1-based line and column (as serde_json counts, in bytes), to show what broke the JSON.
-fn token_at(text: &str, line: usize, column: usize) -> Option<&str> {
-    let line_text = text.lines().nth(line.checked_sub(1)?)?;
-    let from = column.checked_sub(1)?;
-    let rest = line_text
-        .get(from..)
-        .or_else(|| line_text.get(from.checked_sub(1)?..))?;
-    let end = rest
-        .find(|c: char| c.is_whitespace() || ",:{}[]\"".contains(c))
-        .unwrap_or(rest.len())
-        .min(24);
-    let token = rest.get(..end)?;
-    (!token.is_empty()).then_some(token)
-}
-
-/// `terraform {`, `resource "aws_x" "y" {`, `variable "v" {`: a block header.
-fn looks_like_native_syntax(text: &str) -> bool {
-    let first_line = text.lines().next().unwrap_or_default().trim_end();
-    let mut words = first_line.split_whitespace();
-    let block_type = words.next().unwrap_or_default();
-    first_line.ends_with('{')
-        && CONFIG_BLOCKS.contains(&block_type)
-        && words.all(|w| w == "{" || (w.starts_with('"') && w.ends_with('"')))
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(all(test, unix))]
