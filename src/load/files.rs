@@ -97,6 +97,18 @@ pub fn is_override(path: &Path) -> bool {
     split(path).is_some_and(|(base, _, _)| base == "override" || base.ends_with("_override"))
 }
 
+/// The OpenTofu file that would shadow a `.tf` or `.tf.json` file (`ecr.tofu` for `ecr.tf`).
+pub fn shadowed_by(path: &Path) -> Option<PathBuf> {
+    let (base, syntax, false) = split(path)? else {
+        return None;
+    };
+    let extension = match syntax {
+        Syntax::Json => ".tofu.json",
+        Syntax::Native => ".tofu",
+    };
+    Some(path.with_file_name(format!("{base}{extension}")))
+}
+
 /// What choosing a directory's files decided.
 #[derive(Debug, Default)]
 pub struct Chosen {
@@ -147,12 +159,9 @@ pub fn choose(files: Vec<PathBuf>, engine: Option<Engine>) -> Chosen {
                         .to_owned()
                 }
                 Engine::Opentofu if !tofu && tofu_bases.contains(&(base, syntax)) => {
-                    let extension = if syntax == Syntax::Json {
-                        ".tofu.json"
-                    } else {
-                        ".tofu"
-                    };
-                    format!("OpenTofu reads `{base}{extension}` in its place")
+                    let instead = shadowed_by(file).unwrap_or_default();
+                    let name = instead.file_name().unwrap_or_default().to_string_lossy();
+                    format!("OpenTofu reads `{name}` in its place")
                 }
                 _ => continue,
             };

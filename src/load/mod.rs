@@ -62,7 +62,9 @@ const CONFIG_BLOCKS: &[&str] = &[
     "variable",
 ];
 
-pub use files::{Chosen, Engine, choose, engine_of, is_configuration, is_native, is_override};
+pub use files::{
+    Chosen, Engine, choose, engine_of, is_configuration, is_native, is_override, shadowed_by,
+};
 
 /// Loads one document from its raw bytes. `path` names it in errors and reports; a `.tf` or
 /// `.tofu` path is read as the native syntax, anything else as JSON.

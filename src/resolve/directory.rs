@@ -28,7 +28,7 @@ pub(super) fn read_as_applied(
             Some((path, why)) => {
                 if !d.context {
                     notes.push(format!("{}: not read: {why}", path.display()));
-                    named_left.extend(read_instead(path));
+                    named_left.extend(crate::load::shadowed_by(path));
                 }
                 false
             }
@@ -60,14 +60,4 @@ pub(super) fn read_as_applied(
             errors.extend(super::overrides::merge(documents, files));
         }
     }
-}
-
-/// The OpenTofu file that shadows a `.tf` or `.tf.json` file.
-fn read_instead(path: &std::path::Path) -> Option<PathBuf> {
-    let text = path.to_str()?;
-    let base = text
-        .strip_suffix(".tf.json")
-        .map(|b| format!("{b}.tofu.json"));
-    base.or_else(|| text.strip_suffix(".tf").map(|b| format!("{b}.tofu")))
-        .map(PathBuf::from)
 }
